@@ -1,0 +1,132 @@
+/**
+ * The storage port: where advisories, enrichment entries, sync timestamps and the OSS Index cache
+ * live. Two implementations pass one contract suite: `DragonflyStore` (Redis / DragonflyDB) and
+ * `MemoryStore` (in-process).
+ *
+ * Guarantees every implementation gives:
+ * - package lookups normalize spellings through `PackageKey` (`PyPI`/`pip`, `Django`/`django`);
+ * - an advisory and its index entries change together (no reader sees one without the other);
+ * - when an advisory's affected packages change, it leaves the old packages' indexes;
+ *   a withdrawn advisory (`withdrawn` set) stays readable by id but leaves every index;
+ * - with a TTL, an expired advisory is never returned, by id or through an index;
+ * - a corrupt stored value fails with `CorruptEntry` naming its key (never silently skipped);
+ * - `advisoryCount` and `healthCheck` do not walk the keyspace.
+ *
+ * @since 0.1.0
+ */
+import type { Effect, Option, Stream } from "effect"
+import { Context } from "effect"
+import type { Advisory } from "./Advisory.js"
+import type { EnrichmentData } from "./EnrichmentData.js"
+import type { AdvisoryStoreError, InvalidInput, StoreError } from "./Errors.js"
+import type { HealthStatus } from "./HealthStatus.js"
+import type { OssIndexCacheEntry } from "./OssIndexCacheEntry.js"
+
+/**
+ * What `upsertBatch` did.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface UpsertResult {
+  /** The source label the batch was written for. */
+  readonly source: string
+  /** Advisories in the batch (after de-duplicating ids: the last occurrence wins). */
+  readonly received: number
+  /** Ids that were not stored before. */
+  readonly inserted: number
+  /** Ids that replaced a stored advisory. */
+  readonly updated: number
+  /** Advisories stored with `withdrawn` set (readable by id, in no index). */
+  readonly withdrawn: number
+  /** Index memberships removed because an advisory no longer names that package. */
+  readonly staleIndexEntriesRemoved: number
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface AdvisoryStoreShape {
+  /** Writes one advisory (same semantics as a batch of one). */
+  readonly storeAdvisory: (advisory: Advisory, source?: string) => Effect.Effect<UpsertResult, AdvisoryStoreError>
+  /**
+   * Writes advisories and their index entries, in bounded pipelined chunks; each advisory is
+   * written atomically with its index entries.
+   */
+  readonly upsertBatch: (
+    advisories: Iterable<Advisory>,
+    source: string
+  ) => Effect.Effect<UpsertResult, AdvisoryStoreError>
+  /** One advisory by id; `None` when absent or expired. */
+  readonly getAdvisory: (id: string) => Effect.Effect<Option.Option<Advisory>, AdvisoryStoreError>
+  /** Advisories by id, in input order; absent ids are left out. Reads in bounded batches. */
+  readonly getBatch: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Advisory>, AdvisoryStoreError>
+  /** Every advisory indexed under the package (any spelling), sorted by id. */
+  readonly getByPackage: (
+    ecosystem: string,
+    name: string
+  ) => Effect.Effect<ReadonlyArray<Advisory>, AdvisoryStoreError>
+  /** The same as `getByPackage` as a stream that holds at most one page (100 advisories) in memory. Unordered. */
+  readonly streamByPackage: (ecosystem: string, name: string) => Stream.Stream<Advisory, AdvisoryStoreError>
+  /** The ids indexed under the package, sorted. */
+  readonly idsByPackage: (ecosystem: string, name: string) => Effect.Effect<ReadonlyArray<string>, AdvisoryStoreError>
+  /** Deletes an advisory and its index entries; `true` if it existed. */
+  readonly removeAdvisory: (id: string) => Effect.Effect<boolean, AdvisoryStoreError>
+  /** Number of stored (unexpired) advisories, in constant or logarithmic time. */
+  readonly advisoryCount: Effect.Effect<number, StoreError>
+
+  /** Stores enrichment for one CVE (overwrites). TTL = `StoreConfig.ttlSeconds`. */
+  readonly storeEnrichment: (cve: string, data: EnrichmentData) => Effect.Effect<void, AdvisoryStoreError>
+  /** Stores many entries in bounded pipelined chunks; returns how many were written. */
+  readonly storeEnrichmentBatch: (
+    entries: Iterable<readonly [cve: string, data: EnrichmentData]>
+  ) => Effect.Effect<number, AdvisoryStoreError>
+  readonly getEnrichment: (cve: string) => Effect.Effect<Option.Option<EnrichmentData>, AdvisoryStoreError>
+  /** Entries for the CVEs that have one (absent CVEs are not in the map). */
+  readonly getEnrichmentBatch: (
+    cves: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, EnrichmentData>, AdvisoryStoreError>
+
+  /** When `source` (case-insensitive) last synced successfully. */
+  readonly lastSync: (source: string) => Effect.Effect<Option.Option<Date>, AdvisoryStoreError>
+  readonly updateSyncTimestamp: (source: string, at: Date) => Effect.Effect<void, AdvisoryStoreError>
+  /** Forgets the timestamp (the next sync of that source is a full one); `true` if one existed. */
+  readonly resetSyncTimestamp: (source: string) => Effect.Effect<boolean, AdvisoryStoreError>
+  /** Forgets every timestamp; returns how many were removed. */
+  readonly resetAllSyncTimestamps: Effect.Effect<number, AdvisoryStoreError>
+  /** Every source's last successful sync. */
+  readonly syncTimestamps: Effect.Effect<ReadonlyMap<string, Date>, AdvisoryStoreError>
+
+  /** Caches the OSS Index answer for a PURL (normalized) for `StoreConfig.ossIndexTtlSeconds`. */
+  readonly storeOssIndexCache: (
+    purl: string,
+    advisories: ReadonlyArray<Advisory>
+  ) => Effect.Effect<OssIndexCacheEntry, AdvisoryStoreError>
+  /** Caches many answers in one pipelined round trip per chunk. */
+  readonly storeOssIndexCacheBatch: (
+    entries: ReadonlyArray<readonly [purl: string, advisories: ReadonlyArray<Advisory>]>
+  ) => Effect.Effect<ReadonlyArray<OssIndexCacheEntry>, AdvisoryStoreError>
+  /** The cached answer; `None` when absent or expired. */
+  readonly getOssIndexCache: (purl: string) => Effect.Effect<Option.Option<OssIndexCacheEntry>, AdvisoryStoreError>
+  /** Cached answers for many PURLs (keyed by the PURL as given), one round trip per chunk. */
+  readonly getOssIndexCacheBatch: (
+    purls: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, OssIndexCacheEntry>, AdvisoryStoreError>
+  /** `true` if an entry was removed. */
+  readonly invalidateOssIndexCache: (purl: string) => Effect.Effect<boolean, AdvisoryStoreError>
+  /** Removes every cached answer without blocking the server; returns how many were removed. */
+  readonly invalidateAllOssIndexCache: Effect.Effect<number, AdvisoryStoreError>
+
+  /** Never fails: an unreachable store is `Unavailable`. */
+  readonly healthCheck: Effect.Effect<HealthStatus>
+}
+
+/**
+ * @since 0.1.0
+ * @category Tags
+ */
+export class AdvisoryStore extends Context.Tag("vulnera/AdvisoryStore")<AdvisoryStore, AdvisoryStoreShape>() {}
+
+/** Re-exported for implementations' signatures. @since 0.1.0 @category Errors */
+export type { AdvisoryStoreError, InvalidInput, StoreError }

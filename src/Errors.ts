@@ -1,0 +1,195 @@
+/**
+ * Every failure this library reports, as serializable `Schema.TaggedError`s.
+ *
+ * Infrastructure failures carry `retryable`: retry schedules in this library retry only those.
+ * No error message or field ever contains a secret (passwords in URLs are masked, tokens are
+ * never attached).
+ *
+ * @since 0.1.0
+ */
+import { Predicate, Schema } from "effect"
+
+/**
+ * The store could not be reached, or a command failed.
+ *
+ * - `Unavailable`: no connection (refused, reset, closed, timed out). Retryable.
+ * - `CommandFailed`: the server answered with an error (e.g. OOM, READONLY, WRONGTYPE).
+ *   Retryable only when the server says the condition is transient (`LOADING`, `READONLY`,
+ *   `BUSY`, `TRYAGAIN`, `OOM`).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class StoreError extends Schema.TaggedError<StoreError>("vulnera/StoreError")("StoreError", {
+  reason: Schema.Literal("Unavailable", "CommandFailed"),
+  operation: Schema.String,
+  detail: Schema.String,
+  retryable: Schema.Boolean,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return `${this.operation}: store ${this.reason === "Unavailable" ? "unavailable" : "command failed"}: ${this.detail}`
+  }
+}
+
+/**
+ * A stored value could not be decoded (decompression or schema failure). Names the key, so the
+ * bad entry can be inspected or deleted; other entries stay readable.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class CorruptEntry extends Schema.TaggedError<CorruptEntry>("vulnera/CorruptEntry")("CorruptEntry", {
+  key: Schema.String,
+  detail: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return `corrupt entry at key "${this.key}": ${this.detail}`
+  }
+}
+
+/**
+ * zstd compression or decompression failed.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class CompressionError extends Schema.TaggedError<CompressionError>("vulnera/CompressionError")(
+  "CompressionError",
+  {
+    operation: Schema.Literal("compress", "decompress"),
+    detail: Schema.String,
+    cause: Schema.optional(Schema.Defect)
+  }
+) {
+  override get message(): string {
+    return `${this.operation} failed: ${this.detail}`
+  }
+}
+
+/**
+ * An argument was rejected before anything was read or written. Names the field and (a
+ * truncated copy of) the value.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>("vulnera/InvalidInput")("InvalidInput", {
+  field: Schema.String,
+  value: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `invalid ${this.field} ${JSON.stringify(this.value)}: ${this.detail}`
+  }
+
+  /** Builds an `InvalidInput`, truncating long values to 200 characters. */
+  static of(field: string, value: unknown, detail: string): InvalidInput {
+    const text = typeof value === "string" ? value : String(value)
+    return new InvalidInput({
+      field,
+      value: text.length > 200 ? `${text.slice(0, 200)}…(${text.length} chars)` : text,
+      detail
+    })
+  }
+}
+
+/**
+ * A configuration value is missing or invalid. Names the environment variable (or option) and the
+ * offending value; secret values are shown as `<redacted>`.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("vulnera/ConfigurationError")(
+  "ConfigurationError",
+  {
+    variable: Schema.String,
+    value: Schema.optional(Schema.String),
+    detail: Schema.String
+  }
+) {
+  override get message(): string {
+    return this.value === undefined
+      ? `${this.variable}: ${this.detail}`
+      : `${this.variable}=${JSON.stringify(this.value)}: ${this.detail}`
+  }
+}
+
+/**
+ * An upstream source (KEV, EPSS, OSV, OSS Index, ...) failed.
+ *
+ * - `Transport`: connection refused/reset, DNS, TLS. Retryable.
+ * - `Timeout`: no complete answer in time. Retryable.
+ * - `Status`: a non-success HTTP status. Retryable for 408, 425, 429 and 5xx; `retryAfterMillis`
+ *   carries the server's `Retry-After`.
+ * - `Io`: reading a local (`file://`) mirror failed. Not retryable.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class SourceError extends Schema.TaggedError<SourceError>("vulnera/SourceError")("SourceError", {
+  source: Schema.String,
+  reason: Schema.Literal("Transport", "Timeout", "Status", "Io"),
+  url: Schema.optional(Schema.String),
+  status: Schema.optional(Schema.Number),
+  retryAfterMillis: Schema.optional(Schema.Number),
+  detail: Schema.String,
+  retryable: Schema.Boolean,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    const status = this.status === undefined ? "" : ` HTTP ${this.status}`
+    return `${this.source}:${status} ${this.detail}${this.url ? ` (${this.url})` : ""}`
+  }
+}
+
+/**
+ * An upstream payload could not be decoded (malformed JSON, CSV, zip, or a schema mismatch).
+ * Permanent: never retried.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class DecodeError extends Schema.TaggedError<DecodeError>("vulnera/DecodeError")("DecodeError", {
+  source: Schema.String,
+  detail: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return `${this.source}: could not decode response: ${this.detail}`
+  }
+}
+
+/**
+ * An optional feature was used without being configured (e.g. OSS Index).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class NotConfigured extends Schema.TaggedError<NotConfigured>("vulnera/NotConfigured")("NotConfigured", {
+  feature: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `${this.feature} is not configured: ${this.detail}`
+  }
+}
+
+/**
+ * Errors an `AdvisoryStore` read or write can fail with.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type AdvisoryStoreError = StoreError | CorruptEntry | CompressionError | InvalidInput
+
+/**
+ * Whether an error is worth retrying (only errors that say so are).
+ *
+ * @since 0.1.0
+ * @category Refinements
+ */
+export const isRetryable = (error: unknown): boolean =>
+  Predicate.hasProperty(error, "retryable") && error.retryable === true

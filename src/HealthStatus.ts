@@ -1,0 +1,41 @@
+/**
+ * The store's health as reported by `healthCheck`.
+ *
+ * `status`:
+ * - `Healthy`: the server answered PING within `degradedLatencyMillis` (default 250 ms) and reports
+ *   no condition below.
+ * - `Degraded`: reachable, but one of: PING slower than the threshold; the dataset is still
+ *   loading (`loading:1`); the server is a read-only replica; memory use above 90% of
+ *   `maxmemory`; or the advisory count could not be read. `detail` says which.
+ * - `Unavailable`: no connection or no PING answer (within the connect timeout). `healthCheck`
+ *   never fails: an unreachable server is reported, not raised.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export const StoreStatus = Schema.Literal("Healthy", "Degraded", "Unavailable")
+/** @since 0.1.0 @category Models */
+export type StoreStatus = typeof StoreStatus.Type
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export class HealthStatus extends Schema.Class<HealthStatus>("vulnera/HealthStatus")({
+  status: StoreStatus,
+  /** Advisories currently stored (not expired); 0 when unknown. */
+  advisoryCount: Schema.Number,
+  /** The most recent successful sync of any source (RFC 3339), when known. */
+  lastSync: Schema.optional(Schema.String),
+  /** Round-trip time of a PING in milliseconds (0 for the in-memory store). */
+  latencyMs: Schema.Number,
+  /** Redis/Dragonfly version, when known (`memory` for the in-memory store). */
+  serverVersion: Schema.optional(Schema.String),
+  /** Why the status is not `Healthy`. */
+  detail: Schema.optional(Schema.String)
+}) {}

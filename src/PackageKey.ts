@@ -1,0 +1,191 @@
+/**
+ * Package-key normalization: the one place where ecosystem and package-name spellings are made
+ * canonical. Every store read and write, every matcher and every cache key goes through here, so
+ * `PyPI`/`pypi`/`pip`/`PIP`, `crates.io`/`cargo`/`RUST` or `Django`/`django` find the same
+ * advisories.
+ *
+ * Canonical ecosystem names follow the Rust crate (`pypi`, `cargo`, `go`, ...), so index keys it
+ * wrote stay readable. Deviation: PyPI names are folded per PEP 503 (`Foo_Bar.baz` → `foo-bar-baz`).
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { InvalidInput } from "./Errors.js"
+
+/**
+ * A normalized (ecosystem, name) pair.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface PackageKey {
+  readonly ecosystem: string
+  readonly name: string
+}
+
+const aliases: ReadonlyArray<readonly [canonical: string, spellings: ReadonlyArray<string>]> = [
+  ["npm", ["npm", "node", "nodejs", "javascript"]],
+  ["pypi", ["pypi", "python", "pip"]],
+  ["maven", ["maven", "java"]],
+  ["cargo", ["cargo", "rust", "crates.io", "crates"]],
+  ["go", ["go", "golang"]],
+  ["packagist", ["packagist", "composer", "php"]],
+  ["rubygems", ["rubygems", "ruby", "gem", "gems", "bundler"]],
+  ["nuget", ["nuget", "dotnet", ".net"]],
+  ["hex", ["hex", "erlang", "elixir"]],
+  ["pub", ["pub", "dart"]],
+  ["github actions", ["github actions", "actions"]],
+  ["swifturl", ["swifturl", "swift"]]
+]
+
+const canonicalByAlias: ReadonlyMap<string, string> = new Map(
+  aliases.flatMap(([canonical, spellings]) => spellings.map((s) => [s, canonical] as const))
+)
+
+/**
+ * Ecosystems whose package names keep their case (Go module paths are case-sensitive); every
+ * other known ecosystem folds case. Unknown ecosystems (distributions, Bitnami, ...) keep names
+ * as given.
+ */
+const caseSensitive: ReadonlySet<string> = new Set(["go", "swifturl", "github actions"])
+
+/**
+ * The canonical ecosystem name: trimmed, lower-cased, aliases resolved (`PyPI` → `pypi`,
+ * `crates.io` → `cargo`, GitHub's `PIP` → `pypi`). Unknown ecosystems are lower-cased
+ * (`Debian:11` → `debian:11`).
+ *
+ * @since 0.1.0
+ * @category Normalization
+ */
+export const normalizeEcosystem = (ecosystem: string): string => {
+  const lowered = ecosystem.trim().toLowerCase()
+  return canonicalByAlias.get(lowered) ?? lowered
+}
+
+/**
+ * Whether the ecosystem is one of the known language ecosystems (as opposed to a distribution or
+ * vendor feed).
+ *
+ * @since 0.1.0
+ * @category Normalization
+ */
+export const isKnownEcosystem = (ecosystem: string): boolean =>
+  canonicalByAlias.has(ecosystem.trim().toLowerCase())
+
+/**
+ * PEP 503 name normalization: runs of `-`, `_` and `.` become one `-`, lower-cased.
+ *
+ * @since 0.1.0
+ * @category Normalization
+ */
+export const pep503 = (name: string): string => name.replace(/[-_.]+/g, "-").toLowerCase()
+
+/**
+ * The canonical package name within a (canonical or raw) ecosystem.
+ *
+ * @since 0.1.0
+ * @category Normalization
+ */
+export const normalizeName = (ecosystem: string, name: string): string => {
+  const eco = normalizeEcosystem(ecosystem)
+  const trimmed = name.trim()
+  if (eco === "pypi") return pep503(trimmed)
+  if (!canonicalByAlias.has(eco) || caseSensitive.has(eco)) return trimmed
+  return trimmed.toLowerCase()
+}
+
+/** Longest accepted package name, ecosystem or advisory id (longer input is an `InvalidInput`). */
+export const maxLength = 1024
+
+// eslint-disable-next-line no-control-regex
+const controlCharacters = /[\u0000-\u001f\u007f]/
+
+const check = (field: string, value: string): InvalidInput | undefined => {
+  if (value.trim().length === 0) return InvalidInput.of(field, value, "must not be empty")
+  if (value.length > maxLength) return InvalidInput.of(field, value, `longer than ${maxLength} characters`)
+  if (controlCharacters.test(value)) return InvalidInput.of(field, value, "contains control characters")
+  return undefined
+}
+
+/**
+ * Normalizes without validation (for data that was already validated, e.g. read from the store).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const unsafeMake = (ecosystem: string, name: string): PackageKey => ({
+  ecosystem: normalizeEcosystem(ecosystem),
+  name: normalizeName(ecosystem, name)
+})
+
+/**
+ * Validates and normalizes a package key. Empty, over-long (> 1024 chars) or control-character
+ * input fails with `InvalidInput` naming the field.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (ecosystem: string, name: string): Effect.Effect<PackageKey, InvalidInput> => {
+  const error = check("ecosystem", ecosystem) ?? check("name", name)
+  return error ? Effect.fail(error) : Effect.succeed(unsafeMake(ecosystem, name))
+}
+
+/**
+ * Whether two (ecosystem, name) spellings denote the same package.
+ *
+ * @since 0.1.0
+ * @category Normalization
+ */
+export const same = (a: { readonly ecosystem: string; readonly name: string }, b: PackageKey): boolean => {
+  const ka = unsafeMake(a.ecosystem, a.name)
+  return ka.ecosystem === b.ecosystem && ka.name === b.name
+}
+
+/**
+ * The `<ecosystem>:<name>` suffix used in index keys (`idx:<ecosystem>:<name>`).
+ *
+ * @since 0.1.0
+ * @category Normalization
+ */
+export const toIndexSuffix = (key: PackageKey): string => `${key.ecosystem}:${key.name}`
+
+/**
+ * Validates an advisory id: non-empty, at most 1024 characters, no whitespace or control
+ * characters.
+ *
+ * @since 0.1.0
+ * @category Validation
+ */
+export const validateAdvisoryId = (id: string, field = "id"): Effect.Effect<string, InvalidInput> => {
+  const error = check(field, id) ?? (/\s/.test(id) ? InvalidInput.of(field, id, "contains whitespace") : undefined)
+  return error ? Effect.fail(error) : Effect.succeed(id)
+}
+
+const cvePattern = /^CVE-\d{4}-\d{4,}$/
+
+/**
+ * Validates and upper-cases a CVE id (`cve-2021-44228` → `CVE-2021-44228`).
+ *
+ * @since 0.1.0
+ * @category Validation
+ */
+export const validateCve = (cve: string, field = "cve"): Effect.Effect<string, InvalidInput> => {
+  const upper = cve.trim().toUpperCase()
+  return cvePattern.test(upper)
+    ? Effect.succeed(upper)
+    : Effect.fail(InvalidInput.of(field, cve, "not a CVE id (expected CVE-YYYY-NNNN...)"))
+}
+
+/**
+ * Validates a sync source name (e.g. `osv`, `kev`): 1-128 characters of letters, digits, `.`, `_`
+ * or `-`. Source names are case-insensitive and stored lower-cased.
+ *
+ * @since 0.1.0
+ * @category Validation
+ */
+export const validateSourceName = (source: string): Effect.Effect<string, InvalidInput> => {
+  const lowered = source.trim().toLowerCase()
+  return /^[a-z0-9._-]{1,128}$/.test(lowered)
+    ? Effect.succeed(lowered)
+    : Effect.fail(InvalidInput.of("source", source, "expected 1-128 characters of [A-Za-z0-9._-]"))
+}

@@ -1,0 +1,15 @@
+/**
+ * vulnera-advisor: a local, always-queryable copy of security advisories for Effect programs.
+ *
+ * @since 0.1.0
+ */
+export * as Advisory from "./Advisory.js"
+export * as AdvisoryStore from "./AdvisoryStore.js"
+export * as Compression from "./Compression.js"
+export * as EnrichmentData from "./EnrichmentData.js"
+export * as Errors from "./Errors.js"
+export * as HealthStatus from "./HealthStatus.js"
+export * as OssIndexCacheEntry from "./OssIndexCacheEntry.js"
+export * as PackageKey from "./PackageKey.js"
+export * as Purl from "./Purl.js"
+export * as StoreConfig from "./StoreConfig.js"

@@ -1,0 +1,57 @@
+/**
+ * Reading environment variables through Effect's `Config` (so tests can swap the
+ * `ConfigProvider`), with validation errors that name the variable and the bad value.
+ */
+import { Config, Effect, Option, Redacted } from "effect"
+import { ConfigurationError } from "../Errors.js"
+
+/** A raw optional string variable; empty strings count as unset. */
+export const stringVar = (name: string): Effect.Effect<Option.Option<string>> =>
+  Config.option(Config.string(name)).pipe(
+    Effect.orElseSucceed(() => Option.none<string>()),
+    Effect.map(Option.filter((s) => s.trim().length > 0))
+  )
+
+/** A secret optional variable; its value never appears in errors. */
+export const secretVar = (name: string): Effect.Effect<Option.Option<Redacted.Redacted<string>>> =>
+  stringVar(name).pipe(Effect.map(Option.map((s) => Redacted.make(s))))
+
+/** An optional integer variable within [min, max]. */
+export const integerVar = (
+  name: string,
+  bounds: { readonly min: number; readonly max: number }
+): Effect.Effect<Option.Option<number>, ConfigurationError> =>
+  stringVar(name).pipe(
+    Effect.flatMap(
+      Option.match({
+        onNone: () => Effect.succeed(Option.none<number>()),
+        onSome: (raw) => {
+          const trimmed = raw.trim()
+          const n = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
+          return Number.isSafeInteger(n) && n >= bounds.min && n <= bounds.max
+            ? Effect.succeed(Option.some(n))
+            : Effect.fail(
+              new ConfigurationError({
+                variable: name,
+                value: raw,
+                detail: `expected an integer between ${bounds.min} and ${bounds.max}`
+              })
+            )
+        }
+      })
+    )
+  )
+
+/** Masks the password (and user) of a URL for logs and errors. */
+export const redactUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password || parsed.username) {
+      parsed.username = parsed.username ? "<redacted>" : ""
+      parsed.password = parsed.password ? "<redacted>" : ""
+    }
+    return parsed.toString()
+  } catch {
+    return "<unparseable URL>"
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Encoding shared by every store implementation: advisory JSON bytes, the packages an advisory is
+ * indexed under, enrichment and OSS Index entries. Keeping it in one place keeps the stores'
+ * observable behaviour identical.
+ */
+import { Effect, ParseResult, Schema } from "effect"
+import { Advisory } from "../Advisory.js"
+import { EnrichmentData } from "../EnrichmentData.js"
+import { CorruptEntry, InvalidInput } from "../Errors.js"
+import { OssIndexCacheEntry } from "../OssIndexCacheEntry.js"
+import * as PackageKey from "../PackageKey.js"
+
+const textEncoder = new TextEncoder()
+const textDecoder = new TextDecoder("utf-8", { fatal: true })
+
+const encodeAdvisorySync = Schema.encodeSync(Advisory)
+const decodeAdvisoryEither = Schema.decodeUnknownEither(Advisory)
+
+/** JSON bytes of an advisory; an advisory that does not match the schema is `InvalidInput`. */
+export const advisoryToBytes = (advisory: Advisory): Effect.Effect<Uint8Array, InvalidInput> =>
+  Effect.try({
+    try: () => textEncoder.encode(JSON.stringify(encodeAdvisorySync(advisory))),
+    catch: (error) =>
+      InvalidInput.of(
+        "advisory",
+        typeof advisory?.id === "string" ? advisory.id : "<no id>",
+        error instanceof Error ? error.message : String(error)
+      )
+  })
+
+/** Parses JSON bytes read from `key`; anything unreadable is a `CorruptEntry` naming the key. */
+export const jsonFromBytes = (key: string, bytes: Uint8Array): Effect.Effect<unknown, CorruptEntry> =>
+  Effect.try({
+    try: () => JSON.parse(textDecoder.decode(bytes)) as unknown,
+    catch: (cause) => new CorruptEntry({ key, detail: `invalid JSON: ${String(cause)}`, cause })
+  })
+
+/** Decodes an advisory read from `key`. */
+export const advisoryFromBytes = (key: string, bytes: Uint8Array): Effect.Effect<Advisory, CorruptEntry> =>
+  Effect.flatMap(jsonFromBytes(key, bytes), (json) => {
+    const result = decodeAdvisoryEither(json)
+    return result._tag === "Right"
+      ? Effect.succeed(result.right)
+      : Effect.fail(
+        new CorruptEntry({ key, detail: ParseResult.TreeFormatter.formatErrorSync(result.left), cause: result.left })
+      )
+  })
+
+/**
+ * The index suffixes (`<ecosystem>:<name>`) an advisory is listed under: one per distinct
+ * normalized package, none when the advisory is withdrawn. Entries with an empty ecosystem or
+ * name are not indexable and are skipped (they stay in the stored document).
+ */
+export const indexSuffixes = (advisory: Advisory): ReadonlyArray<string> => {
+  if (advisory.withdrawn !== undefined) return []
+  const suffixes = new Set<string>()
+  for (const affected of advisory.affected ?? []) {
+    const pkg = affected.package
+    if (!pkg || pkg.ecosystem.trim() === "" || pkg.name.trim() === "") continue
+    suffixes.add(PackageKey.toIndexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name)))
+  }
+  return Array.from(suffixes).sort()
+}
+
+/** Validates an advisory before writing: id rules, schema conformance. */
+export const validateAdvisory = (advisory: Advisory): Effect.Effect<Advisory, InvalidInput> =>
+  typeof advisory?.id !== "string"
+    ? Effect.fail(InvalidInput.of("advisory.id", String(advisory?.id), "must be a string"))
+    : Effect.as(PackageKey.validateAdvisoryId(advisory.id, "advisory.id"), advisory)
+
+const encodeEnrichment = Schema.encodeSync(Schema.parseJson(EnrichmentData))
+const decodeEnrichment = Schema.decodeUnknownEither(EnrichmentData)
+
+/** JSON text of an enrichment entry (Rust-compatible snake_case keys). */
+export const enrichmentToJson = (data: EnrichmentData): Effect.Effect<string, InvalidInput> =>
+  Effect.try({
+    try: () => encodeEnrichment(data),
+    catch: (error) => InvalidInput.of("enrichment", String(error), "does not match EnrichmentData")
+  })
+
+/** Decodes an enrichment entry read from `key`. */
+export const enrichmentFromJson = (key: string, text: string): Effect.Effect<EnrichmentData, CorruptEntry> =>
+  Effect.flatMap(jsonFromBytes(key, textEncoder.encode(text)), (json) => {
+    const result = decodeEnrichment(json)
+    return result._tag === "Right"
+      ? Effect.succeed(result.right)
+      : Effect.fail(
+        new CorruptEntry({ key, detail: ParseResult.TreeFormatter.formatErrorSync(result.left), cause: result.left })
+      )
+  })
+
+const encodeOssEntry = Schema.encodeSync(OssIndexCacheEntry)
+const decodeOssEntry = Schema.decodeUnknownEither(OssIndexCacheEntry)
+
+/** JSON bytes of an OSS Index cache entry. */
+export const ossEntryToBytes = (entry: OssIndexCacheEntry): Effect.Effect<Uint8Array, InvalidInput> =>
+  Effect.try({
+    try: () => textEncoder.encode(JSON.stringify(encodeOssEntry(entry))),
+    catch: (error) => InvalidInput.of("ossIndexCacheEntry", entry.purl, String(error))
+  })
+
+/** Decodes an OSS Index cache entry read from `key`. */
+export const ossEntryFromBytes = (key: string, bytes: Uint8Array): Effect.Effect<OssIndexCacheEntry, CorruptEntry> =>
+  Effect.flatMap(jsonFromBytes(key, bytes), (json) => {
+    const result = decodeOssEntry(json)
+    return result._tag === "Right"
+      ? Effect.succeed(result.right)
+      : Effect.fail(
+        new CorruptEntry({ key, detail: ParseResult.TreeFormatter.formatErrorSync(result.left), cause: result.left })
+      )
+  })

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as PackageKey from "../src/PackageKey.js"
+
+describe("PackageKey", () => {
+  it("resolves ecosystem aliases to one canonical name", () => {
+    for (const spelling of ["PyPI", "pypi", "pip", "PIP", " Python "]) {
+      expect(PackageKey.normalizeEcosystem(spelling)).toBe("pypi")
+    }
+    for (const spelling of ["crates.io", "cargo", "RUST"]) expect(PackageKey.normalizeEcosystem(spelling)).toBe("cargo")
+    expect(PackageKey.normalizeEcosystem("NPM")).toBe("npm")
+    expect(PackageKey.normalizeEcosystem("ERLANG")).toBe("hex")
+    expect(PackageKey.normalizeEcosystem("Debian:11")).toBe("debian:11")
+  })
+
+  it("folds names per ecosystem rules", () => {
+    expect(PackageKey.unsafeMake("PyPI", "Django_Rest.Framework")).toEqual({ ecosystem: "pypi", name: "django-rest-framework" })
+    expect(PackageKey.unsafeMake("Go", "github.com/BurntSushi/toml")).toEqual({ ecosystem: "go", name: "github.com/BurntSushi/toml" })
+    expect(PackageKey.unsafeMake("npm", "Lodash")).toEqual({ ecosystem: "npm", name: "lodash" })
+    expect(PackageKey.unsafeMake("Maven", "org.Apache:Log4J")).toEqual({ ecosystem: "maven", name: "org.apache:log4j" })
+    expect(PackageKey.unsafeMake("AlmaLinux:8", "OpenSSL")).toEqual({ ecosystem: "almalinux:8", name: "OpenSSL" })
+  })
+
+  it.effect("rejects empty, over-long and control-character input with InvalidInput", () =>
+    Effect.gen(function*() {
+      const empty = yield* Effect.flip(PackageKey.make("npm", "  "))
+      expect(empty._tag).toBe("InvalidInput")
+      expect(empty.field).toBe("name")
+      const long = yield* Effect.flip(PackageKey.make("npm", "a".repeat(5000)))
+      expect(long.detail).toContain("longer than 1024")
+      const control = yield* Effect.flip(PackageKey.make("np\nm", "x"))
+      expect(control.field).toBe("ecosystem")
+      const cve = yield* Effect.flip(PackageKey.validateCve("CVE-21-1"))
+      expect(cve.field).toBe("cve")
+      expect(yield* PackageKey.validateCve(" cve-2021-44228 ")).toBe("CVE-2021-44228")
+    }))
+})
