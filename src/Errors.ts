@@ -193,3 +193,19 @@ export type AdvisoryStoreError = StoreError | CorruptEntry | CompressionError | 
  */
 export const isRetryable = (error: unknown): boolean =>
   Predicate.hasProperty(error, "retryable") && error.retryable === true
+
+/**
+ * A sync source name that is not configured (source names are case-insensitive). Lists the known
+ * names, so a typo is caught instead of being a silent no-op.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class UnknownSource extends Schema.TaggedError<UnknownSource>("vulnera/UnknownSource")("UnknownSource", {
+  source: Schema.String,
+  known: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `unknown sync source "${this.source}"; known: ${this.known.join(", ")}`
+  }
+}
