@@ -164,6 +164,16 @@ export const validateAdvisoryId = (id: string, field = "id"): Effect.Effect<stri
 const cvePattern = /^CVE-\d{4}-\d{4,}$/
 
 /**
+ * Whether a string is a CVE id as written canonically (upper case, `CVE-YYYY-NNNN...`). A plain
+ * predicate for hot loops (e.g. the 360k rows of the EPSS bulk file), where an Effect per value
+ * would dominate the cost; `validateCve` is the Effect form that also upper-cases.
+ *
+ * @since 0.1.0
+ * @category Validation
+ */
+export const isCve = (cve: string): boolean => cvePattern.test(cve)
+
+/**
  * Validates and upper-cases a CVE id (`cve-2021-44228` → `CVE-2021-44228`).
  *
  * @since 0.1.0

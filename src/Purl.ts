@@ -101,6 +101,15 @@ export const normalize = (purl: string): Effect.Effect<string, InvalidInput> =>
 export const osvEcosystem = (purl: Purl): string => osvEcosystemByType[purl.type] ?? purl.type
 
 /**
+ * The full package name as OSV spells it, case kept (`maven` → `group:artifact`, npm scope →
+ * `@scope/name`, Go → full module path); see `toPackageKey` for the normalized form.
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const osvName = (purl: Purl): string => fullName(purl.type, purl.namespace, purl.name)
+
+/**
  * The package a PURL names, as OSV spells it (`maven` → `group:artifact`, npm scope →
  * `@scope/name`, Go → full module path), normalized.
  *
