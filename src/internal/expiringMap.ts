@@ -28,8 +28,11 @@ export class ExpiringMap<A> {
   private readonly expiryOrder = new Map<string, number>()
   private lastExpiry = Number.NEGATIVE_INFINITY
 
-  /** Writes `bytes` at `key`, expiring at `expiresAt` (epoch ms; `Infinity` = never). */
-  set(key: string, bytes: Uint8Array, expiresAt: number): void {
+  /**
+   * Writes `bytes` at `key`, expiring at `expiresAt` (epoch ms; `Infinity` = never). `decoded`, when
+   * given, must be exactly what decoding `bytes` returns.
+   */
+  set(key: string, bytes: Uint8Array, expiresAt: number, decoded?: A): void {
     this.expiryOrder.delete(key)
     let expiry = expiresAt
     if (Number.isFinite(expiry)) {
@@ -38,7 +41,7 @@ export class ExpiringMap<A> {
       this.expiryOrder.set(key, expiry)
     }
     this.slots.delete(key)
-    this.slots.set(key, { bytes, expiresAt: expiry, decoded: undefined })
+    this.slots.set(key, { bytes, expiresAt: expiry, decoded })
   }
 
   /** Replaces the bytes at `key` keeping its expiry (like Redis `SET ... KEEPTTL`); forgets the decoded value. */
