@@ -6,6 +6,7 @@
 export * as Advisory from "./Advisory.js"
 export * as AdvisoryStore from "./AdvisoryStore.js"
 export * as Compression from "./Compression.js"
+export * as DragonflyStore from "./DragonflyStore.js"
 export * as EnrichmentData from "./EnrichmentData.js"
 export * as Errors from "./Errors.js"
 export * as HealthStatus from "./HealthStatus.js"

@@ -1,0 +1,212 @@
+/**
+ * Atomic advisory writes for `DragonflyStore`: one Lua script changes an advisory's data, its index
+ * memberships, its `pkgs:<id>` set and its `ids` entry together.
+ *
+ * The script only touches keys passed in KEYS (DragonflyDB requires it, and it keeps the script
+ * cluster-safe). The client cannot know every index key in advance (they are listed in
+ * `pkgs:<id>`), so it declares what it expects (the new memberships, plus any it already knows
+ * are stale) and the script checks that every current membership is declared. If not, it changes
+ * nothing and returns the undeclared ones; the client retries with them declared. Re-syncing an
+ * unchanged or new advisory therefore takes one round trip, and a concurrent writer changing the
+ * same advisory can only cause a retry, never a half-applied write. (WATCH/MULTI would need a
+ * connection of its own per writer: WATCH is connection state, unsafe on a shared connection.)
+ *
+ * Advisories written by the Rust crate have no `pkgs:<id>`; the script reports that case, and the
+ * client decodes the old value to find its old memberships (`fallback`).
+ */
+import { Effect } from "effect"
+import type { Redis } from "ioredis"
+import { StoreError } from "../Errors.js"
+import type { RedisConnection } from "./redisClient.js"
+
+const lua = `
+-- KEYS[1] data, KEYS[2] pkgs, KEYS[3] ids, KEYS[4..] index keys: the first ARGV[8] are the
+-- advisory's new memberships ('put'), the rest memberships to leave.
+-- ARGV: 1 mode (put | del | purge), 2 id, 3 index key prefix, 4 fallback done (0 | 1),
+--       5 value, 6 ttl ms (0 = none), 7 ids score, 8 new membership count, 9.. new suffixes.
+-- Returns {0, undeclared...} | {1, existed, removed} | {2} (needs fallback) | {3} (purge: alive).
+local mode, id, prefix = ARGV[1], ARGV[2], ARGV[3]
+if mode == 'purge' and redis.call('EXISTS', KEYS[1]) == 1 then return {3} end
+local declared = {}
+for i = 4, #KEYS do declared[KEYS[i]] = true end
+local members = redis.call('SMEMBERS', KEYS[2])
+local undeclared = {0}
+for _, m in ipairs(members) do
+  if not declared[prefix .. m] then undeclared[#undeclared + 1] = m end
+end
+if #undeclared > 1 then return undeclared end
+local existed = redis.call('EXISTS', KEYS[1])
+if mode ~= 'purge' and #members == 0 and existed == 1 and ARGV[4] ~= '1'
+  and not redis.call('ZSCORE', KEYS[3], id) then
+  return {2}
+end
+local fresh = 0
+if mode == 'put' then fresh = tonumber(ARGV[8]) end
+local removed = 0
+for i = 4 + fresh, #KEYS do removed = removed + redis.call('SREM', KEYS[i], id) end
+redis.call('DEL', KEYS[2])
+if mode == 'put' then
+  if ARGV[6] == '0' then
+    redis.call('SET', KEYS[1], ARGV[5])
+  else
+    redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[6])
+  end
+  for i = 1, fresh do
+    redis.call('SADD', KEYS[3 + i], id)
+    redis.call('SADD', KEYS[2], ARGV[8 + i])
+  end
+  redis.call('ZADD', KEYS[3], ARGV[7], id)
+else
+  if mode == 'del' then redis.call('DEL', KEYS[1]) end
+  redis.call('ZREM', KEYS[3], id)
+end
+return {1, existed, removed}
+`
+
+const commandName = "vulneraAdvisoryWrite"
+
+interface ScriptedRedis extends Redis {
+  vulneraAdvisoryWrite(numKeys: number, ...args: Array<string | Buffer>): Promise<unknown>
+}
+
+/** Registers the script on a connection (ioredis sends it with EVAL once per socket, then EVALSHA). */
+export const defineAdvisoryScript = (client: Redis): void => {
+  client.defineCommand(commandName, { lua })
+}
+
+/** Key names the script needs. */
+export interface AdvisoryKeys {
+  readonly data: (id: string) => string
+  readonly pkgs: (id: string) => string
+  readonly ids: string
+  readonly indexPrefix: string
+}
+
+/**
+ * One change to an advisory.
+ * - `put`: store `value`, index it under `suffixes`, leave every other index.
+ * - `del`: delete it and leave every index.
+ * - `purge`: if its data is gone (expired), leave every index; otherwise do nothing.
+ */
+export interface AdvisoryOp {
+  readonly mode: "put" | "del" | "purge"
+  readonly id: string
+  readonly value?: Buffer | undefined
+  readonly suffixes: ReadonlyArray<string>
+  /** Index suffixes known (or suspected) to hold the id that it must leave. */
+  readonly leave: ReadonlyArray<string>
+}
+
+/** What the script did for one op. */
+export interface AdvisoryOpResult {
+  /** The data key existed before (for `purge`: the advisory was alive and left alone). */
+  readonly existed: boolean
+  /** Index memberships removed. */
+  readonly removed: number
+}
+
+/** Expiry arguments for `put`: PX milliseconds (0 = none) and the `ids` score. */
+export interface Expiry {
+  readonly ttlMillis: number
+  readonly score: string
+}
+
+/** Rounds of "declare more keys and retry" before giving up on a constantly changing advisory. */
+const maxRounds = 16
+
+interface Pending {
+  readonly index: number
+  readonly op: AdvisoryOp
+  readonly leave: Set<string>
+  fallbackDone: boolean
+}
+
+/**
+ * Applies ops atomically per advisory, pipelining each round. `oldSuffixes` decodes the value of
+ * an advisory that has no `pkgs:<id>` (written by the Rust crate) to find its old memberships.
+ */
+export const applyAdvisoryOps = <E>(
+  connection: RedisConnection,
+  operation: string,
+  keys: AdvisoryKeys,
+  ops: ReadonlyArray<AdvisoryOp>,
+  expiry: Expiry,
+  oldSuffixes: (id: string, value: Buffer) => Effect.Effect<ReadonlyArray<string>, E>
+): Effect.Effect<ReadonlyArray<AdvisoryOpResult>, StoreError | E> =>
+  Effect.gen(function*() {
+    const results: Array<AdvisoryOpResult | undefined> = new Array(ops.length)
+    let pending: Array<Pending> = ops.map((op, index) => ({
+      index,
+      op,
+      leave: new Set(op.leave.filter((s) => !op.suffixes.includes(s))),
+      fallbackDone: false
+    }))
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === maxRounds) {
+        return yield* new StoreError({
+          reason: "CommandFailed",
+          operation,
+          detail: `advisory ${pending[0]!.op.id} kept changing under concurrent writers (${maxRounds} attempts)`,
+          retryable: true
+        })
+      }
+      const batch = pending
+      const replies = yield* connection.pipeline(operation, (pipeline) => {
+        const p = pipeline as unknown as ScriptedRedis
+        for (const item of batch) p.vulneraAdvisoryWrite(...scriptArgs(keys, item, expiry))
+      })
+      const next: Array<Pending> = []
+      const needOld: Array<Pending> = []
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i]!
+        const reply = replies[i] as Array<string | number>
+        const code = Number(reply[0])
+        if (code === 1) results[item.index] = { existed: Number(reply[1]) === 1, removed: Number(reply[2]) }
+        else if (code === 3) results[item.index] = { existed: true, removed: 0 }
+        else if (code === 2) needOld.push(item)
+        else {
+          for (const suffix of reply.slice(1)) item.leave.add(String(suffix))
+          next.push(item)
+        }
+      }
+      if (needOld.length > 0) {
+        const values = yield* connection.pipeline(operation, (pipeline) => {
+          for (const item of needOld) pipeline.getBuffer(keys.data(item.op.id))
+        })
+        yield* Effect.forEach(needOld, (item, i) => {
+          const value = values[i] as Buffer | null
+          item.fallbackDone = true
+          next.push(item)
+          if (value === null) return Effect.void
+          return Effect.map(oldSuffixes(item.op.id, value), (old) => {
+            for (const suffix of old) if (!item.op.suffixes.includes(suffix)) item.leave.add(suffix)
+          })
+        }, { discard: true })
+      }
+      pending = next
+    }
+    return results as ReadonlyArray<AdvisoryOpResult>
+  })
+
+const scriptArgs = (keys: AdvisoryKeys, item: Pending, expiry: Expiry): [number, ...Array<string | Buffer>] => {
+  const { id, mode, suffixes, value } = item.op
+  const fresh = mode === "put" ? suffixes : []
+  const leave = Array.from(item.leave)
+  const indexKeys = [...fresh, ...leave].map((suffix) => keys.indexPrefix + suffix)
+  return [
+    3 + indexKeys.length,
+    keys.data(id),
+    keys.pkgs(id),
+    keys.ids,
+    ...indexKeys,
+    mode,
+    id,
+    keys.indexPrefix,
+    item.fallbackDone ? "1" : "0",
+    value ?? "",
+    String(mode === "put" ? expiry.ttlMillis : 0),
+    expiry.score,
+    String(fresh.length),
+    ...fresh
+  ]
+}

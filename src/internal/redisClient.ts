@@ -1,0 +1,239 @@
+/**
+ * The ioredis connection behind `DragonflyStore`: URL parsing (secrets kept out of errors), one
+ * shared connection that reconnects on demand, and the mapping of ioredis failures to
+ * `StoreError`.
+ */
+import { Duration, Effect, Either, Redacted } from "effect"
+import { Redis, type RedisOptions, ReplyError } from "ioredis"
+import type { ConnectionOptions } from "node:tls"
+import { ConfigurationError, StoreError } from "../Errors.js"
+import { redactUrl } from "./config.js"
+
+/** Where and how to connect, parsed from a `redis://` / `rediss://` URL. */
+export interface RedisTarget {
+  readonly options: RedisOptions
+  /** The URL with user and password masked, safe for errors and logs. */
+  readonly display: string
+}
+
+const maxDatabase = 9_999
+
+/**
+ * Parses a `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS) URL. Errors name
+ * `variable` and show the URL with its credentials masked.
+ */
+export const parseRedisUrl = (
+  url: Redacted.Redacted<string> | string,
+  variable: string,
+  tls?: ConnectionOptions
+): Either.Either<RedisTarget, ConfigurationError> => {
+  const raw = (Redacted.isRedacted(url) ? Redacted.value(url) : url).trim()
+  const display = redactUrl(raw)
+  const fail = (detail: string) => Either.left(new ConfigurationError({ variable, value: display, detail }))
+  if (raw === "") return Either.left(new ConfigurationError({ variable, detail: "is empty; expected redis://host:port" }))
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    return fail("not a URL; expected redis://[user:password@]host[:port][/db] or rediss://...")
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    return fail(`unsupported scheme "${parsed.protocol}"; expected redis:// or rediss:// (TLS)`)
+  }
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1")
+  if (host === "") return fail("missing host")
+  if (parsed.search !== "" || parsed.hash !== "") return fail("query parameters and fragments are not supported")
+  const path = parsed.pathname.replace(/^\//, "")
+  const db = path === "" ? 0 : /^\d+$/.test(path) ? Number(path) : Number.NaN
+  if (!Number.isSafeInteger(db) || db > maxDatabase) return fail(`database "${path}" is not an integer 0..${maxDatabase}`)
+  let username: string | undefined
+  let password: string | undefined
+  try {
+    username = parsed.username === "" ? undefined : decodeURIComponent(parsed.username)
+    password = parsed.password === "" ? undefined : decodeURIComponent(parsed.password)
+  } catch {
+    return fail("malformed percent-encoding in the user or password")
+  }
+  const secure = parsed.protocol === "rediss:"
+  return Either.right({
+    display,
+    options: {
+      host,
+      port: parsed.port === "" ? 6379 : Number(parsed.port),
+      db,
+      ...(username === undefined ? {} : { username }),
+      ...(password === undefined ? {} : { password }),
+      ...(secure ? { tls: { servername: /^[\d.:]+$/.test(host) ? undefined : host, ...tls } } : {})
+    }
+  })
+}
+
+/** Server replies that describe a passing condition: worth retrying. */
+const transientReplies: ReadonlySet<string> = new Set([
+  "LOADING",
+  "READONLY",
+  "BUSY",
+  "TRYAGAIN",
+  "OOM",
+  "MASTERDOWN",
+  "CLUSTERDOWN",
+  "NOREPLICAS"
+])
+
+/**
+ * Maps an ioredis failure to `StoreError`. A server error reply is `CommandFailed` (retryable only
+ * for transient conditions); anything else (refused, reset, closed, timed out) is `Unavailable`.
+ * The raw error is not attached: ioredis puts the command's arguments on reply errors, and for
+ * AUTH those are credentials.
+ */
+export const toStoreError = (operation: string, display: string) => (cause: unknown): StoreError => {
+  if (cause instanceof StoreError) return cause
+  if (cause instanceof ReplyError) {
+    const message = (cause as Error).message
+    const code = message.split(" ", 1)[0] ?? ""
+    return new StoreError({
+      reason: "CommandFailed",
+      operation,
+      detail: message,
+      retryable: transientReplies.has(code)
+    })
+  }
+  const message = cause instanceof Error ? cause.message : String(cause)
+  return new StoreError({ reason: "Unavailable", operation, detail: `${display}: ${message}`, retryable: true })
+}
+
+/** Connection tuning. */
+export interface ConnectionSettings {
+  readonly connectTimeoutMillis: number
+  readonly commandTimeoutMillis: number
+}
+
+/** One shared ioredis connection plus typed helpers. */
+export interface RedisConnection {
+  readonly client: Redis
+  readonly display: string
+  /** Runs one command (connecting first when needed); failures become `StoreError`. */
+  readonly run: <A>(operation: string, command: (client: Redis) => Promise<A>) => Effect.Effect<A, StoreError>
+  /**
+   * Runs a pipeline built by `build` and returns each command's reply; the first failed command
+   * fails the whole call.
+   */
+  readonly pipeline: (
+    operation: string,
+    build: (pipeline: ReturnType<Redis["pipeline"]>) => void
+  ) => Effect.Effect<Array<unknown>, StoreError>
+  /** Connects if not connected (bounded by the connect timeout). */
+  readonly ensureConnected: (operation: string) => Effect.Effect<void, StoreError>
+}
+
+/**
+ * Opens (lazily) one connection for the scope and closes it on release.
+ *
+ * Why not ioredis' own reconnect loop: with it, commands issued while the server is down either
+ * wait in the offline queue (hanging callers) or fail while a reconnect is pending even after the
+ * server is back. Instead automatic reconnects are off, the offline queue is off (a dead connection
+ * fails fast with `Unavailable`), and the next call reconnects, joining one in-flight attempt.
+ */
+export const makeConnection = (
+  target: RedisTarget,
+  settings: ConnectionSettings
+) =>
+  Effect.gen(function*() {
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const redis = new Redis({
+          ...target.options,
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          enableReadyCheck: false,
+          maxRetriesPerRequest: 0,
+          autoResendUnfulfilledCommands: false,
+          retryStrategy: () => null,
+          connectTimeout: settings.connectTimeoutMillis,
+          commandTimeout: settings.commandTimeoutMillis
+        })
+        // Failures surface through the commands; without a listener ioredis prints them.
+        redis.on("error", () => undefined)
+        return redis
+      }),
+      (redis) =>
+        Effect.promise(async () => {
+          if (redis.status === "ready") {
+            await Promise.race([redis.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000))])
+          }
+          redis.disconnect()
+        })
+    )
+
+    let pending: Promise<void> | undefined
+    const whenReady = (): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const onReady = () => {
+          client.off("end", onEnd)
+          resolve()
+        }
+        const onEnd = () => {
+          client.off("ready", onReady)
+          reject(new Error("Connection is closed."))
+        }
+        client.once("ready", onReady)
+        client.once("end", onEnd)
+      })
+    const connect = (): Promise<void> => {
+      if (client.status === "ready") return Promise.resolve()
+      if (pending === undefined) {
+        const connecting = client.status === "connecting" || client.status === "connect"
+        pending = (connecting ? whenReady() : client.connect()).finally(() => {
+          pending = undefined
+        })
+      }
+      return pending
+    }
+
+    const ensureConnected = (operation: string): Effect.Effect<void, StoreError> =>
+      Effect.suspend(() =>
+        client.status === "ready"
+          ? Effect.void
+          : Effect.tryPromise({ try: connect, catch: toStoreError(operation, target.display) }).pipe(
+            Effect.timeoutFail({
+              duration: Duration.millis(settings.connectTimeoutMillis + 250),
+              onTimeout: () =>
+                new StoreError({
+                  reason: "Unavailable",
+                  operation,
+                  detail: `${target.display}: no connection within ${settings.connectTimeoutMillis} ms`,
+                  retryable: true
+                })
+            })
+          )
+      )
+
+    const run = <A>(operation: string, command: (client: Redis) => Promise<A>): Effect.Effect<A, StoreError> =>
+      Effect.zipRight(
+        ensureConnected(operation),
+        Effect.tryPromise({ try: () => command(client), catch: toStoreError(operation, target.display) })
+      )
+
+    const pipeline = (
+      operation: string,
+      build: (pipeline: ReturnType<Redis["pipeline"]>) => void
+    ): Effect.Effect<Array<unknown>, StoreError> =>
+      Effect.flatMap(
+        run(operation, (redis) => {
+          const p = redis.pipeline()
+          build(p)
+          return p.exec()
+        }),
+        (results) => {
+          const replies: Array<unknown> = new Array(results?.length ?? 0)
+          for (let i = 0; i < replies.length; i++) {
+            const [error, reply] = results![i]!
+            if (error) return Effect.fail(toStoreError(operation, target.display)(error))
+            replies[i] = reply
+          }
+          return Effect.succeed(replies)
+        }
+      )
+
+    return { client, display: target.display, run, pipeline, ensureConnected } satisfies RedisConnection
+  })
