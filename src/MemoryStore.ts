@@ -24,6 +24,7 @@ import { Compression, layerZstd } from "./Compression.js"
 import type { EnrichmentData } from "./EnrichmentData.js"
 import { type AdvisoryStoreError, type ConfigurationError, CorruptEntry, InvalidInput } from "./Errors.js"
 import { HealthStatus } from "./HealthStatus.js"
+import { AdvisoryIndex } from "./internal/advisoryIndex.js"
 import { ExpiringMap } from "./internal/expiringMap.js"
 import * as Codec from "./internal/storeCodec.js"
 import { OssIndexCacheEntry } from "./OssIndexCacheEntry.js"
@@ -76,23 +77,6 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
 const indexSuffixOf = (ecosystem: string, name: string) =>
   Effect.map(PackageKey.make(ecosystem, name), PackageKey.toIndexSuffix)
 
-/** Cheap structural checks before a write (a full schema encode costs ~80µs per advisory). */
-const prepareAdvisory = (advisory: Advisory) =>
-  Effect.flatMap(
-    typeof advisory !== "object" || advisory === null
-      ? Effect.fail(InvalidInput.of("advisory", String(advisory), "must be an object"))
-      : Codec.validateAdvisory(advisory),
-    (valid) =>
-      Effect.try({
-        // Both can throw on values that are not JSON data (cycles, BigInt, a non-array `affected`).
-        try: () => {
-          const json = JSON.stringify(valid)
-          return { advisory: valid, suffixes: Codec.indexSuffixes(valid), json, decoded: decodedWithoutSchema(valid, json) }
-        },
-        catch: (error) => InvalidInput.of("advisory", valid.id, `not an OSV document: ${String(error)}`)
-      })
-  )
-
 /** A `null` JSON literal as `JSON.stringify` writes it (the same text inside a string only causes a false alarm). */
 const nullLiteral = /[:[,]null[,\]}]/
 
@@ -107,6 +91,10 @@ const decodedWithoutSchema = (advisory: Advisory, json: string): Advisory | unde
   nullLiteral.test(json) || (advisory.enrichment !== undefined && typeof advisory.enrichment.is_kev !== "boolean")
     ? undefined
     : (JSON.parse(json) as Advisory)
+
+/** `Codec.prepareAdvisory`, plus the decoded value to memoize when it can be had without the schema. */
+const prepareAdvisory = (advisory: Advisory) =>
+  Effect.map(Codec.prepareAdvisory(advisory), (p) => ({ ...p, decoded: decodedWithoutSchema(p.advisory, p.json) }))
 
 /**
  * Builds the store and its test kit. State lives in the returned closures: each call is a new,
@@ -137,34 +125,13 @@ export const makeWithTestKit: Effect.Effect<
   const enrichment = new ExpiringMap<EnrichmentData>()
   const ossIndex = new ExpiringMap<OssIndexCacheEntry>()
   const meta = new ExpiringMap<Date>()
-  /** Stored advisory ids → the index suffixes they are listed under (Redis: `ids` zset + `pkgs:<id>`). */
-  const stored = new Map<string, ReadonlyArray<string>>()
-  /** Index suffix → ids, plus a sorted copy rebuilt lazily after a change. */
-  const index = new Map<string, { readonly ids: Set<string>; sorted: ReadonlyArray<string> | undefined }>()
+  /** Which ids are stored and the packages they are listed under. */
+  const index = new AdvisoryIndex()
   /** Source names that have a sync timestamp (Redis: `<prefix>:sources`). */
   const sources = new Set<string>()
 
-  const addToIndex = (suffix: string, id: string) => {
-    let entry = index.get(suffix)
-    if (entry === undefined) index.set(suffix, (entry = { ids: new Set(), sorted: undefined }))
-    if (!entry.ids.has(id)) {
-      entry.ids.add(id)
-      entry.sorted = undefined
-    }
-  }
-  const removeFromIndex = (suffix: string, id: string): boolean => {
-    const entry = index.get(suffix)
-    if (entry === undefined || !entry.ids.delete(id)) return false
-    entry.sorted = undefined
-    if (entry.ids.size === 0) index.delete(suffix)
-    return true
-  }
-  const forget = (id: string) => {
-    for (const suffix of stored.get(id) ?? []) removeFromIndex(suffix, id)
-    stored.delete(id)
-  }
   /** Expired advisories leave the count and every index (Redis cleans index entries when read). */
-  const purgeAdvisories = (now: number) => data.purge(now, (key) => forget(key.slice(ns.data.length)))
+  const purgeAdvisories = (now: number) => data.purge(now, (key) => index.delete(key.slice(ns.data.length)))
 
   const decompressed = (key: string, bytes: Uint8Array) =>
     Effect.mapError(
@@ -203,16 +170,10 @@ export const makeWithTestKit: Effect.Effect<
     }).pipe(Effect.map(done))
   }
 
-  /** The live ids under an index suffix, sorted; ids whose data is gone are dropped ("cleaned when read"). */
+  /** The live ids under an index suffix, sorted. */
   const idsUnder = (suffix: string, now: number): ReadonlyArray<string> => {
     purgeAdvisories(now)
-    const entry = index.get(suffix)
-    if (entry === undefined) return []
-    if (entry.sorted === undefined) {
-      for (const id of entry.ids) if (data.get(ns.data + id, now) === undefined) forget(id)
-      entry.sorted = Array.from(entry.ids).sort()
-    }
-    return entry.sorted
+    return index.idsUnder(suffix, (id) => data.get(ns.data + id, now) !== undefined)
   }
 
   const now = Effect.clockWith((clock) => Effect.sync(() => clock.unsafeCurrentTimeMillis()))
@@ -238,12 +199,7 @@ export const makeWithTestKit: Effect.Effect<
         if (data.get(key, at) === undefined) result.inserted++
         else result.updated++
         if (advisory.withdrawn != null) result.withdrawn++
-        const keep = new Set(suffixes)
-        for (const old of stored.get(id) ?? []) {
-          if (!keep.has(old) && removeFromIndex(old, id)) result.staleIndexEntriesRemoved++
-        }
-        for (const suffix of suffixes) addToIndex(suffix, id)
-        stored.set(id, suffixes)
+        result.staleIndexEntriesRemoved += index.set(id, suffixes)
         data.set(key, bytes, expiryFrom(at), decoded)
       }
       return result satisfies UpsertResult
@@ -292,7 +248,7 @@ export const makeWithTestKit: Effect.Effect<
   const newOssEntry = (purl: string, advisories: ReadonlyArray<Advisory>, at: number) =>
     Effect.gen(function*() {
       const canonical = yield* Purl.normalize(purl)
-      const valid = yield* Effect.forEach(advisories, (a) => Effect.map(prepareAdvisory(a), (p) => p.advisory))
+      const valid = yield* Effect.forEach(advisories, (a) => Effect.map(Codec.prepareAdvisory(a), (p) => p.advisory))
       const entry = new OssIndexCacheEntry({
         purl: canonical,
         advisories: valid,
@@ -359,13 +315,13 @@ export const makeWithTestKit: Effect.Effect<
         yield* PackageKey.validateAdvisoryId(id)
         const at = yield* now
         purgeAdvisories(at)
-        forget(id)
+        index.delete(id)
         return data.delete(ns.data + id, at)
       }).pipe(span("removeAdvisory", { id })),
     advisoryCount: Effect.flatMap(now, (at) =>
       Effect.sync(() => {
         purgeAdvisories(at)
-        return stored.size
+        return index.size
       })).pipe(span("advisoryCount")),
 
     storeEnrichment: (cve, entry) =>
@@ -476,7 +432,7 @@ export const makeWithTestKit: Effect.Effect<
       }
       return new HealthStatus({
         status: corrupt.length === 0 ? "Healthy" : "Degraded",
-        advisoryCount: stored.size,
+        advisoryCount: index.size,
         lastSync: lastSync?.toISOString(),
         latencyMs: 0,
         serverVersion: "memory",
