@@ -34,11 +34,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { createHash } from "node:crypto"
-import { Chunk, Context, Effect, type Layer, Option, Stream } from "effect"
+import { Chunk, Clock, Context, Effect, type Layer, Option, Stream } from "effect"
 import type * as Advisory from "../../src/Advisory.js"
 import { AdvisoryStore } from "../../src/AdvisoryStore.js"
 import { makeZstd } from "../../src/Compression.js"
 import { EnrichmentData } from "../../src/EnrichmentData.js"
+import * as Codec from "../../src/internal/storeCodec.js"
+import { OssIndexCacheEntry } from "../../src/OssIndexCacheEntry.js"
 import type { StoreConfigShape } from "../../src/StoreConfig.js"
 import { loadSampleAdvisories, sampleById, variant } from "./osvFixtures.js"
 
@@ -500,7 +502,10 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
         withStore({}, (store) =>
           Effect.gen(function*() {
             const ws = sampleById(sample, "GHSA-2mhh-w6q8-5hxw")
+            const before = yield* Clock.currentTimeMillis
             const entry = yield* store.storeOssIndexCache("pkg:npm/%40angular/core@1.0.0", [ws])
+            expect(entry.cachedAt).toBeGreaterThanOrEqual(before)
+            expect(entry.cachedAt).toBeLessThanOrEqual(yield* Clock.currentTimeMillis)
             expect(entry.purl).toBe("pkg:npm/%40angular/core@1.0.0")
             expect(entry.ttlSeconds).toBe(3600)
             expect(entry.advisories).toEqual([ws])
@@ -521,6 +526,26 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
             expect(yield* store.invalidateAllOssIndexCache).toBe(2)
             expect(yield* store.invalidateAllOssIndexCache).toBe(0)
             expect(yield* store.getOssIndexCache("pkg:pypi/django-rest@1.0")).toEqual(Option.none())
+          })))
+
+      test("entries live at ossidx:<sha256 of the canonical PURL>, and an entry for another PURL there is not returned", () =>
+        withStore({}, (store, keys, kit) =>
+          Effect.gen(function*() {
+            const now = yield* Clock.currentTimeMillis
+            const entry = new OssIndexCacheEntry({
+              purl: "pkg:npm/ws@7.0.0",
+              advisories: [sampleById(sample, "GHSA-2mhh-w6q8-5hxw")],
+              cachedAt: now,
+              ttlSeconds: 3600
+            })
+            const bytes = yield* Effect.flatMap(Codec.ossEntryToBytes(entry), makeZstd(3).compress)
+            yield* kit.writeRaw(keys.ossIndex("pkg:npm/ws@7.0.0"), bytes)
+            expect(Option.map(yield* store.getOssIndexCache("pkg:npm/ws@7.0.0"), (e) => e.advisories)).toEqual(
+              Option.some(entry.advisories)
+            )
+            // Same bytes under another PURL's key: a stand-in for a hash collision.
+            yield* kit.writeRaw(keys.ossIndex("pkg:npm/ws@8.0.0"), bytes)
+            expect(yield* store.getOssIndexCache("pkg:npm/ws@8.0.0")).toEqual(Option.none())
           })))
 
       test("batch store and batch get (keyed by the PURL as given)", () =>
