@@ -1,0 +1,429 @@
+/**
+ * Version ordering per ecosystem, and OSV "is this version affected" evaluation.
+ *
+ * Orderings (see `src/internal/versions/` for each one's rules and why it is hand-written where
+ * it is): SemVer 2.0 for npm, crates.io, Go (with `v` and pseudo-versions), Hex, Bitnami, Julia,
+ * SwiftURL, GHC and every `SEMVER` range; Pub (pub_semver); PEP 440 for PyPI
+ * (`@renovatebot/pep440`, plus legacy versions below all PEP 440 ones); Maven ComparableVersion;
+ * NuGet; RubyGems; Composer for Packagist; dpkg for Debian, Ubuntu and Echo; opam; rpmvercmp for
+ * AlmaLinux, Rocky Linux, Red Hat, openSUSE, SUSE, Mageia and openEuler; apk for Alpine, Wolfi,
+ * Chainguard, MinimOS, Alpaquita; Haskell `Data.Version` for Hackage; R `package_version` for CRAN
+ * and Bioconductor. Distribution ecosystems use the name before the first `:` (`Debian:11`,
+ * `Ubuntu:22.04:LTS`, `Alpine:v3.18`, `Red Hat:rhel_aus:8.4::appstream`).
+ *
+ * Nothing is ever guessed: a string an ordering cannot parse is reported, an ecosystem without an
+ * ordering is reported, and a range whose answer depends on such a value counts as not matching
+ * and is listed in the evaluation's `issues` (the Rust crate treated an unparseable `fixed` as "no
+ * upper bound" and matched everything above `introduced`).
+ *
+ * Deliberate readings where OSV or the ecosystems leave room:
+ * - SemVer components after the third (`1.2.3.4`) compare numerically after the patch number.
+ * - `SEMVER` ranges ignore build metadata as SemVer says, also for Julia (`1.2.12+3` = `1.2.12+2`).
+ * - Events that sort equal keep their document order (as osv-scanner does).
+ * - A `GIT` range matches only a version string equal (case-insensitively) to one of its
+ *   `introduced` or `last_affected` commits; without the repository's commit graph nothing else
+ *   can be decided, and a commit-like version that is not listed is reported.
+ * - `versions` lists match by exact string equality, as the OSV evaluation pseudo-code says.
+ * - Withdrawn advisories are not filtered here; that is the caller's policy.
+ *
+ * All functions are pure and synchronous (they run in tight loops over many advisories); `compare`
+ * returns an `Either`, which can be yielded directly inside `Effect.gen`.
+ *
+ * @since 0.1.0
+ */
+import { Either, Option, Schema } from "effect"
+import type { Advisory, Affected, Event, Range } from "./Advisory.js"
+import * as PackageKey from "./PackageKey.js"
+import { baseEcosystem, schemeFor, semverScheme } from "./internal/versions/registry.js"
+import { type AnyScheme, checkBasic, type Parsed, sign } from "./internal/versions/scheme.js"
+
+/**
+ * A version string that the ecosystem's ordering cannot parse.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class UnparseableVersion extends Schema.TaggedError<UnparseableVersion>("vulnera/UnparseableVersion")(
+  "UnparseableVersion",
+  {
+    ecosystem: Schema.String,
+    ordering: Schema.String,
+    version: Schema.String,
+    reason: Schema.String
+  }
+) {
+  override get message(): string {
+    return `${JSON.stringify(this.version)} is not a ${this.ordering} version (${this.ecosystem}): ${this.reason}`
+  }
+}
+
+/**
+ * The ecosystem has no known version ordering (only explicit `versions` lists can match it).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class NoVersionOrdering extends Schema.TaggedError<NoVersionOrdering>("vulnera/NoVersionOrdering")(
+  "NoVersionOrdering",
+  { ecosystem: Schema.String }
+) {
+  override get message(): string {
+    return `no version ordering for ecosystem ${JSON.stringify(this.ecosystem)}`
+  }
+}
+
+/**
+ * Why two versions could not be compared.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type VersionError = UnparseableVersion | NoVersionOrdering
+
+/**
+ * The result of a comparison: -1 (a < b), 0 (same version) or 1 (a > b).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Ordering = -1 | 0 | 1
+
+const parseWith = (scheme: AnyScheme, version: string): Parsed<unknown> => {
+  const basic = checkBasic(version)
+  return basic === undefined ? scheme.parse(version) : { ok: false, reason: basic }
+}
+
+/**
+ * The name of the ordering an ecosystem uses (`"PEP 440"`, `"dpkg"`, ...), if it has one. Accepts
+ * any spelling `PackageKey.normalizeEcosystem` knows and distribution suffixes (`Debian:11`).
+ *
+ * @since 0.1.0
+ * @category Orderings
+ */
+export const orderingName = (ecosystem: string): Option.Option<string> =>
+  Option.fromNullable(schemeFor(ecosystem)?.name)
+
+/**
+ * Whether versions of this ecosystem can be ordered (and so its `ECOSYSTEM` ranges evaluated).
+ *
+ * @since 0.1.0
+ * @category Orderings
+ */
+export const hasOrdering = (ecosystem: string): boolean => schemeFor(ecosystem) !== undefined
+
+/**
+ * Compares two versions of an ecosystem. Fails with `NoVersionOrdering` for an ecosystem without
+ * an ordering and `UnparseableVersion` (naming the offending string) for a version its ordering
+ * rejects.
+ *
+ * @since 0.1.0
+ * @category Orderings
+ */
+export const compare = (ecosystem: string, a: string, b: string): Either.Either<Ordering, VersionError> => {
+  const scheme = schemeFor(ecosystem)
+  if (scheme === undefined) return Either.left(new NoVersionOrdering({ ecosystem }))
+  const pa = parseWith(scheme, a)
+  if (!pa.ok) return Either.left(unparseable(ecosystem, scheme, a, pa.reason))
+  const pb = parseWith(scheme, b)
+  if (!pb.ok) return Either.left(unparseable(ecosystem, scheme, b, pb.reason))
+  return Either.right(sign(scheme.compare(pa.value, pb.value)))
+}
+
+const unparseable = (ecosystem: string, scheme: AnyScheme, version: string, reason: string) =>
+  new UnparseableVersion({ ecosystem, ordering: scheme.name, version, reason })
+
+/**
+ * Whether a string is a version the ecosystem's ordering accepts (false when it has none).
+ *
+ * @since 0.1.0
+ * @category Orderings
+ */
+export const isValid = (ecosystem: string, version: string): boolean => {
+  const scheme = schemeFor(ecosystem)
+  return scheme !== undefined && parseWith(scheme, version).ok
+}
+
+/**
+ * Sorts versions ascending by the ecosystem's ordering (stable for equal versions). Fails on the
+ * first version that cannot be parsed.
+ *
+ * @since 0.1.0
+ * @category Orderings
+ */
+export const sort = (
+  ecosystem: string,
+  versions: ReadonlyArray<string>
+): Either.Either<ReadonlyArray<string>, VersionError> => {
+  const scheme = schemeFor(ecosystem)
+  if (scheme === undefined) return Either.left(new NoVersionOrdering({ ecosystem }))
+  const keyed: Array<{ readonly version: string; readonly key: unknown }> = []
+  for (const version of versions) {
+    const parsed = parseWith(scheme, version)
+    if (!parsed.ok) return Either.left(unparseable(ecosystem, scheme, version, parsed.reason))
+    keyed.push({ version, key: parsed.value })
+  }
+  return Either.right(keyed.sort((x, y) => scheme.compare(x.key, y.key)).map((k) => k.version))
+}
+
+/**
+ * Why one range of an affected entry could not be evaluated; such a range counts as not matching.
+ *
+ * - `NoOrdering`: an `ECOSYSTEM` range in an ecosystem without a known ordering.
+ * - `UnparseableVersion`: the queried version or an event value does not parse, and the answer
+ *   depends on it (`role` says which).
+ * - `CommitGraphRequired`: the version looks like a commit and a `GIT` range does not list it;
+ *   only the repository's history could tell.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type MatchIssue =
+  | { readonly _tag: "NoOrdering"; readonly range: number; readonly ecosystem: string; readonly message: string }
+  | {
+    readonly _tag: "UnparseableVersion"
+    readonly range: number
+    readonly role: "version" | "introduced" | "fixed" | "last_affected" | "limit"
+    readonly values: ReadonlyArray<string>
+    readonly ordering: string
+    readonly message: string
+  }
+  | { readonly _tag: "CommitGraphRequired"; readonly range: number; readonly version: string; readonly message: string }
+
+/**
+ * What matched: the explicit `versions` list, or a range of that type.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type MatchSource = "versions" | "SEMVER" | "ECOSYSTEM" | "GIT"
+
+/**
+ * The answer for one version: `affected`, what matched, and the ranges that could not be
+ * evaluated. When `affected` is false and `issues` is not empty, the answer is "not known to be
+ * affected" rather than "unaffected" (see `isConclusive`).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Evaluation {
+  readonly affected: boolean
+  readonly matchedBy: Option.Option<MatchSource>
+  readonly issues: ReadonlyArray<MatchIssue>
+}
+
+/**
+ * Whether an evaluation is a definite answer (affected, or unaffected with every range evaluated).
+ *
+ * @since 0.1.0
+ * @category Matching
+ */
+export const isConclusive = (evaluation: Evaluation): boolean =>
+  evaluation.affected || evaluation.issues.length === 0
+
+type Kind = "introduced" | "fixed" | "last_affected" | "limit"
+const kinds: ReadonlyArray<Kind> = ["introduced", "fixed", "last_affected", "limit"]
+
+/** Every (kind, value) of the events; an (invalid) event with several keys counts once per key. */
+const flatEvents = (events: ReadonlyArray<Event>): Array<{ readonly kind: Kind; readonly value: string }> =>
+  events.flatMap((event) => kinds.flatMap((kind) => (event[kind] === undefined ? [] : [{ kind, value: event[kind]! }])))
+
+type RangeResult = boolean | MatchIssue
+
+const isSentinel = (e: { readonly kind: Kind; readonly value: string }): boolean =>
+  (e.kind === "introduced" && e.value === "0") || (e.kind === "limit" && e.value === "*")
+
+/**
+ * OSV's evaluation for one SEMVER/ECOSYSTEM range, made total: an unparseable value is "unknown",
+ * and the range answers only when no placement of the unknown values could change the answer.
+ * That works because the walk over sorted events ends in the state set by the last event at or
+ * below the version: extra `introduced` events can only turn "unaffected" into "affected", extra
+ * `fixed`/`last_affected` only the reverse.
+ */
+const evaluateOrdered = (
+  index: number,
+  events: ReadonlyArray<Event>,
+  version: string,
+  scheme: AnyScheme | undefined,
+  ecosystem: string
+): RangeResult => {
+  const all = flatEvents(events)
+  const limits = all.filter((e) => e.kind === "limit")
+  const timeline = all.filter((e) => e.kind !== "limit")
+  if (all.every(isSentinel)) {
+    return timeline.some((e) => e.kind === "introduced")
+  }
+  if (scheme === undefined) {
+    return { _tag: "NoOrdering", range: index, ecosystem, message: `no version ordering for ecosystem ${JSON.stringify(ecosystem)}` }
+  }
+  const issue = (role: Kind | "version", values: ReadonlyArray<string>, why: string): MatchIssue => ({
+    _tag: "UnparseableVersion",
+    range: index,
+    role,
+    values,
+    ordering: scheme.name,
+    message: `${role === "version" ? "queried version" : `${role} event`} ${values.map((v) => JSON.stringify(v)).join(", ")} is not a ${scheme.name} version: ${why}`
+  })
+  const target = parseWith(scheme, version)
+  if (!target.ok) return issue("version", [version], target.reason)
+  const v = target.value
+  const unknown = new Map<Kind, Array<{ value: string; reason: string }>>()
+  const parse = (e: { readonly kind: Kind; readonly value: string }) => {
+    const parsed = parseWith(scheme, e.value)
+    if (!parsed.ok) unknown.set(e.kind, [...(unknown.get(e.kind) ?? []), { value: e.value, reason: parsed.reason }])
+    return parsed
+  }
+  const unknownIssue = (kindsToReport: ReadonlyArray<Kind>): MatchIssue => {
+    const bad = kindsToReport.flatMap((k) => (unknown.get(k) ?? []).map((u) => ({ kind: k, ...u })))
+    return issue(bad[0].kind, bad.map((b) => b.value), bad[0].reason)
+  }
+
+  if (limits.length > 0 && !limits.some((e) => e.value === "*")) {
+    let before = false
+    for (const limit of limits) {
+      const parsed = parse(limit)
+      if (parsed.ok && scheme.compare(v, parsed.value) < 0) before = true
+    }
+    if (!before) return unknown.has("limit") ? unknownIssue(["limit"]) : false
+  }
+
+  const known: Array<{ readonly kind: Kind; readonly key: unknown; readonly zero: boolean }> = []
+  for (const e of timeline) {
+    if (e.kind === "introduced" && e.value === "0") {
+      known.push({ kind: e.kind, key: undefined, zero: true })
+      continue
+    }
+    const parsed = parse(e)
+    if (parsed.ok) known.push({ kind: e.kind, key: parsed.value, zero: false })
+  }
+  // Array.prototype.sort is stable: equal versions keep their document order.
+  known.sort((x, y) => (x.zero || y.zero ? Number(y.zero) - Number(x.zero) : scheme.compare(x.key, y.key)))
+  let vulnerable = false
+  for (const e of known) {
+    const c = e.zero ? 1 : scheme.compare(v, e.key)
+    if (e.kind === "introduced" && c >= 0) vulnerable = true
+    else if (e.kind === "fixed" && c >= 0) vulnerable = false
+    else if (e.kind === "last_affected" && c > 0) vulnerable = false
+  }
+  if (vulnerable && (unknown.has("fixed") || unknown.has("last_affected"))) {
+    return unknownIssue(["fixed", "last_affected"])
+  }
+  if (!vulnerable && unknown.has("introduced")) return unknownIssue(["introduced"])
+  return vulnerable
+}
+
+const commitLike = /^[0-9a-f]{7,64}$/
+
+/** A `GIT` range without the commit graph: only listed `introduced`/`last_affected` commits match. */
+const evaluateGit = (index: number, events: ReadonlyArray<Event>, version: string): RangeResult => {
+  const target = version.trim().toLowerCase()
+  const all = flatEvents(events)
+  const listed = (ks: ReadonlyArray<Kind>) =>
+    all.some((e) => ks.includes(e.kind) && e.value !== "0" && e.value.trim().toLowerCase() === target)
+  if (listed(["introduced", "last_affected"])) return true
+  if (commitLike.test(target) && !listed(["fixed", "limit"])) {
+    return {
+      _tag: "CommitGraphRequired",
+      range: index,
+      version,
+      message: `commit ${version} is not listed in the GIT range; deciding needs the repository's history`
+    }
+  }
+  return false
+}
+
+const evaluateRange = (index: number, range: Range, version: string, ecosystem: string | undefined): RangeResult => {
+  switch (range.type) {
+    case "GIT":
+      return evaluateGit(index, range.events, version)
+    case "SEMVER":
+      return evaluateOrdered(index, range.events, version, semverScheme, ecosystem ?? "SEMVER")
+    case "ECOSYSTEM":
+      return evaluateOrdered(
+        index,
+        range.events,
+        version,
+        ecosystem === undefined ? undefined : schemeFor(ecosystem),
+        ecosystem ?? "(none)"
+      )
+  }
+}
+
+/**
+ * Evaluates whether `version` is affected by one OSV `affected` entry, per the OSV evaluation
+ * algorithm: an exact `versions` entry, or any range (`introduced`/`fixed`/`last_affected`/
+ * `limit`, any number of intervals, events in any order, `introduced: "0"` lowest, `limit: "*"`
+ * unbounded). The ordering is taken from `ecosystem` or else the entry's package ecosystem.
+ * Ranges that cannot be evaluated count as not matching and are listed in `issues`.
+ *
+ * @since 0.1.0
+ * @category Matching
+ */
+export const evaluate = (affected: Affected, version: string, ecosystem?: string): Evaluation => {
+  if ((affected.versions ?? []).includes(version)) {
+    return { affected: true, matchedBy: Option.some("versions"), issues: [] }
+  }
+  const eco = ecosystem ?? affected.package?.ecosystem
+  const issues: Array<MatchIssue> = []
+  const ranges = affected.ranges ?? []
+  for (let i = 0; i < ranges.length; i++) {
+    const result = evaluateRange(i, ranges[i], version, eco)
+    if (result === true) return { affected: true, matchedBy: Option.some(ranges[i].type), issues: [] }
+    if (result !== false) issues.push(result)
+  }
+  return { affected: false, matchedBy: Option.none(), issues }
+}
+
+/**
+ * Whether `version` is affected by one OSV `affected` entry (see `evaluate`; ranges that cannot
+ * be evaluated count as not matching).
+ *
+ * @since 0.1.0
+ * @category Matching
+ */
+export const isAffected = (affected: Affected, version: string, ecosystem?: string): boolean =>
+  evaluate(affected, version, ecosystem).affected
+
+/**
+ * Evaluates an advisory for a package: every `affected` entry whose package normalizes to `key`
+ * (`PackageKey.same`) is evaluated with its own ecosystem; the version is affected if any entry
+ * says so, and the issues of all entries are kept otherwise. No matching entry gives an
+ * unaffected, conclusive evaluation.
+ *
+ * @since 0.1.0
+ * @category Matching
+ */
+export const advisoryAffects = (advisory: Advisory, key: PackageKey.PackageKey, version: string): Evaluation => {
+  const issues: Array<MatchIssue> = []
+  for (const affected of advisory.affected ?? []) {
+    if (affected.package === undefined || !PackageKey.same(affected.package, key)) continue
+    const result = evaluate(affected, version)
+    if (result.affected) return result
+    issues.push(...result.issues)
+  }
+  return { affected: false, matchedBy: Option.none(), issues }
+}
+
+/**
+ * The `fixed` versions of an `affected` entry's `SEMVER` and `ECOSYSTEM` ranges, in document
+ * order without duplicates (GIT fix commits are not versions and are left out).
+ *
+ * @since 0.1.0
+ * @category Matching
+ */
+export const fixedVersions = (affected: Affected): ReadonlyArray<string> =>
+  Array.from(
+    new Set(
+      (affected.ranges ?? [])
+        .filter((range) => range.type !== "GIT")
+        .flatMap((range) => range.events.flatMap((event) => (event.fixed === undefined ? [] : [event.fixed])))
+    )
+  )
+
+/**
+ * The canonical base ecosystem used to pick an ordering (`Debian:11` → `debian`, `crates.io` →
+ * `cargo`).
+ *
+ * @since 0.1.0
+ * @category Orderings
+ */
+export const orderingEcosystem = (ecosystem: string): string => baseEcosystem(ecosystem)
