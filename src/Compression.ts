@@ -7,8 +7,8 @@
  *
  * @since 0.1.0
  */
-import * as zstd from "@mongodb-js/zstd"
 import { Context, Effect, Layer } from "effect"
+import { createRequire } from "node:module"
 import { CompressionError } from "./Errors.js"
 import { StoreConfig } from "./StoreConfig.js"
 
@@ -28,6 +28,15 @@ export interface CompressionShape {
  * @category Tags
  */
 export class Compression extends Context.Tag("vulnera/Compression")<Compression, CompressionShape>() {}
+
+/**
+ * The native binding of `@mongodb-js/zstd`, used directly: the package's JS wrapper (1.2.2) drops
+ * the `level` argument of `compress`, so every level would silently compress at zstd's default 3.
+ */
+const zstd = createRequire(import.meta.url)("@mongodb-js/zstd/bindings.js") as {
+  readonly compress: (data: Buffer, level?: number) => Promise<Buffer>
+  readonly decompress: (data: Buffer) => Promise<Buffer>
+}
 
 const toBuffer = (data: Uint8Array): Buffer =>
   Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
