@@ -1,0 +1,65 @@
+/**
+ * The bundled offline snapshot (examples/data: real OSV records in OSV's bulk layout, a KEV subset,
+ * an EPSS subset) as `file://` URLs, and independent readers of it used as test oracles.
+ */
+import { readdirSync, readFileSync } from "node:fs"
+import { gunzipSync } from "node:zlib"
+import { dirname, join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+export const snapshotDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "data")
+
+export const snapshotEcosystems: ReadonlyArray<string> = readFileSync(join(snapshotDir, "osv", "ecosystems.txt"), "utf8")
+  .split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l !== "")
+
+export const snapshotUrls = {
+  osv: pathToFileURL(join(snapshotDir, "osv")).href,
+  kev: pathToFileURL(join(snapshotDir, "kev", "known_exploited_vulnerabilities.json")).href,
+  epss: pathToFileURL(join(snapshotDir, "epss", "epss_scores-current.csv.gz")).href
+}
+
+/** KEV entries of the snapshot, parsed directly from the JSON. */
+export const snapshotKev = (): ReadonlyArray<{
+  readonly cveID: string
+  readonly dateAdded: string
+  readonly dueDate: string
+  readonly knownRansomwareCampaignUse: string
+}> => JSON.parse(readFileSync(join(snapshotDir, "kev", "known_exploited_vulnerabilities.json"), "utf8")).vulnerabilities
+
+/** EPSS rows of the snapshot, parsed directly from the CSV. */
+export const snapshotEpss = (): ReadonlyMap<string, { readonly epss: number; readonly percentile: number }> => {
+  const text = gunzipSync(readFileSync(join(snapshotDir, "epss", "epss_scores-current.csv.gz"))).toString("utf8")
+  const rows = new Map<string, { epss: number; percentile: number }>()
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#") || line.startsWith("cve,") || line.trim() === "") continue
+    const [cve, epss, percentile] = line.split(",")
+    rows.set(cve!, { epss: Number(epss), percentile: Number(percentile) })
+  }
+  return rows
+}
+
+/** Ids per ecosystem from each `modified_id.csv` (the snapshot's own index). */
+export const snapshotIds = (): ReadonlyMap<string, ReadonlyArray<string>> =>
+  new Map(
+    readdirSync(join(snapshotDir, "osv"), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => [
+        d.name,
+        readFileSync(join(snapshotDir, "osv", d.name, "modified_id.csv"), "utf8")
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .map((l) => l.slice(l.indexOf(",") + 1).trim())
+      ] as const)
+  )
+
+/** The npm lockfile's packages (`node_modules/<name>` → version). */
+export const snapshotLockfile = (): ReadonlyArray<{ readonly name: string; readonly version: string }> => {
+  const lock = JSON.parse(readFileSync(join(snapshotDir, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { version?: string }>
+  }
+  return Object.entries(lock.packages)
+    .filter(([path, entry]) => path.startsWith("node_modules/") && entry.version !== undefined)
+    .map(([path, entry]) => ({ name: path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length), version: entry.version! }))
+}
