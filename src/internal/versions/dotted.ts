@@ -5,23 +5,16 @@
  * Both compare the integer lists lexicographically, and a list that extends another is greater:
  * `1.0` < `1.0.0` (unlike SemVer, trailing zeros matter), `0.1-9` = `0.1.9`.
  */
-import { compareDigits, fail, ok, type Parsed, type Scheme } from "./scheme.js"
+import { compareDigits, compareLists, fail, ok, type Parsed, type Scheme } from "./scheme.js"
 
-const compareLists = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number => {
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const c = compareDigits(a[i], b[i])
-    if (c !== 0) return c
-  }
-  return a.length - b.length
-}
+const compareNumbers = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number => compareLists(a, b, compareDigits)
 
 /** Hackage ordering. */
 export const hackage: Scheme<ReadonlyArray<string>> = {
   name: "Haskell Data.Version",
   parse: (version): Parsed<ReadonlyArray<string>> =>
     /^[0-9]+(?:\.[0-9]+)*$/.test(version) ? ok(version.split(".")) : fail("not a Haskell version (N.N...)"),
-  compare: compareLists
+  compare: compareNumbers
 }
 
 /** CRAN / Bioconductor ordering. */
@@ -29,5 +22,5 @@ export const cran: Scheme<ReadonlyArray<string>> = {
   name: "R package_version",
   parse: (version): Parsed<ReadonlyArray<string>> =>
     /^[0-9]+(?:[.-][0-9]+)*$/.test(version) ? ok(version.split(/[.-]/)) : fail("not an R package version (N.N-N...)"),
-  compare: compareLists
+  compare: compareNumbers
 }

@@ -8,7 +8,7 @@
  * than 15 digits is reported unparseable rather than compared with rounding.
  */
 import * as pep440 from "@renovatebot/pep440"
-import { compareStrings, fail, ok, type Parsed, type Scheme } from "./scheme.js"
+import { compareLists, compareStrings, fail, ok, type Parsed, type Scheme } from "./scheme.js"
 
 /** A parsed PyPI version. */
 export type PypiKey =
@@ -47,18 +47,9 @@ const parse = (version: string): Parsed<PypiKey> => {
   return ok({ kind: "legacy", parts: legacyParts(version) })
 }
 
-const compareTuples = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number => {
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const c = compareStrings(a[i], b[i])
-    if (c !== 0) return c
-  }
-  return a.length - b.length
-}
-
 const compare = (a: PypiKey, b: PypiKey): number => {
   if (a.kind === "pep440" && b.kind === "pep440") return pep440.compare(a.text, b.text)
-  if (a.kind === "legacy" && b.kind === "legacy") return compareTuples(a.parts, b.parts)
+  if (a.kind === "legacy" && b.kind === "legacy") return compareLists(a.parts, b.parts, compareStrings)
   return a.kind === "legacy" ? -1 : 1
 }
 

@@ -53,6 +53,16 @@ export const compareDigits = (a: string, b: string): number => {
   return compareStrings(x, y)
 }
 
+/** Lexicographic order of two lists by an element order; a list that extends the other is greater. */
+export const compareLists = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>, compare: (x: A, y: A) => number): number => {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const c = compare(a[i], b[i])
+    if (c !== 0) return c
+  }
+  return a.length - b.length
+}
+
 /** Whether a string is a non-empty run of ASCII digits. */
 export const isDigits = (s: string): boolean => /^[0-9]+$/.test(s)
 

@@ -18,7 +18,7 @@
  * Go pseudo-versions need no special case: `v1.2.4-0.20210101000000-abc` is a pre-release whose
  * identifiers order as Go orders them (timestamps are fixed-width, so ASCII order is time order).
  */
-import { compareDigits, compareStrings, fail, isDigits, ok, type Parsed, type Scheme } from "./scheme.js"
+import { compareDigits, compareLists, compareStrings, fail, isDigits, ok, type Parsed, type Scheme } from "./scheme.js"
 
 /** A parsed SemVer-like version: numeric core (at least 3, zero-padded), pre-release and build identifiers. */
 export interface SemverKey {
@@ -56,22 +56,12 @@ const compareCore = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number
  * SemVer §11.4 identifier-list order: numeric identifiers numerically and below alphanumeric
  * ones, alphanumeric in ASCII order, a longer list wins when one is a prefix of the other.
  */
-export const compareIdentifiers = (
-  a: ReadonlyArray<string>,
-  b: ReadonlyArray<string>,
-  compareText: (x: string, y: string) => number = compareStrings
-): number => {
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const x = a[i]
-    const y = b[i]
+export const compareIdentifiers = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number =>
+  compareLists(a, b, (x, y) => {
     const xn = isDigits(x)
     const yn = isDigits(y)
-    const c = xn && yn ? compareDigits(x, y) : xn ? -1 : yn ? 1 : compareText(x, y)
-    if (c !== 0) return c
-  }
-  return a.length - b.length
-}
+    return xn && yn ? compareDigits(x, y) : xn ? -1 : yn ? 1 : compareStrings(x, y)
+  })
 
 const comparePre = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number => {
   // A version without pre-release ranks above any pre-release of the same core (§11.3).
