@@ -108,6 +108,50 @@ const ioError = (source: string, url: string) => (cause: unknown) =>
     cause
   })
 
+/**
+ * The body length a response declares, when its body is not content-encoded (else `undefined`).
+ *
+ * Streamed bodies are checked against it because `@effect/platform-node`'s readable-to-stream
+ * conversion ends a stream *successfully and empty* when the socket already failed before the first
+ * read (it checks `readable.readable` first), e.g. while `download` is still opening its file: a
+ * connection cut mid-transfer would otherwise look like a complete, shorter body.
+ */
+const declaredLength = (response: HttpClientResponse.HttpClientResponse): number | undefined => {
+  const encoding = response.headers["content-encoding"]
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") return undefined
+  const raw = response.headers["content-length"]
+  const length = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw)
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined
+}
+
+const truncatedError = (source: string, url: string, received: number, expected: number) =>
+  new SourceError({
+    source,
+    reason: "Transport",
+    url: displayUrl(url),
+    retryable: true,
+    detail: `body truncated: received ${received} of ${expected} bytes`
+  })
+
+/** The response body as a stream that fails (retryably) when it ends short of its declared length. */
+const lengthCheckedStream = (
+  source: string,
+  url: string,
+  response: HttpClientResponse.HttpClientResponse
+): Stream.Stream<Uint8Array, SourceError> => {
+  const body = Stream.mapError(response.stream, transportError(source, url))
+  const expected = declaredLength(response)
+  if (expected === undefined) return body
+  let received = 0
+  return Stream.concat(
+    Stream.mapChunks(body, (chunk) => {
+      for (const bytes of chunk) received += bytes.length
+      return chunk
+    }),
+    Stream.suspend(() => received === expected ? Stream.empty : Stream.fail(truncatedError(source, url, received, expected)))
+  )
+}
+
 /** The fetch operations sources use. */
 export interface Fetcher {
   /** The whole body as bytes (GET, or a file). Retried per the retry policy. */
@@ -241,8 +285,7 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
           HttpClientRequest.get(url),
           { timeout: "10 minutes", ...options },
           (response) =>
-            response.stream.pipe(
-              Stream.mapError((e): HttpClientError.HttpClientError | SourceError => e),
+            lengthCheckedStream(source, url, response).pipe(
               Stream.run(Sink.mapError(fs.sink(path), ioError(source, `file://${path}`))),
               Effect.zipRight(Effect.mapError(fs.stat(path), ioError(source, `file://${path}`))),
               Effect.map((info) => Number(info.size))
@@ -257,7 +300,7 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
             Effect.mapError(transportError(source, url)),
             Effect.flatMap((response) =>
               response.status >= 200 && response.status < 300
-                ? Effect.succeed(Stream.mapError(response.stream, transportError(source, url)))
+                ? Effect.succeed(lengthCheckedStream(source, url, response))
                 : Effect.flatMap(
                   Effect.orElseSucceed(response.text, () => ""),
                   (body) => Effect.flip(statusError(source, url, response, body))
