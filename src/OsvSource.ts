@@ -1,0 +1,464 @@
+/**
+ * The OSV advisory source: OSV's public bulk export (or a mirror of it, `file://` included), one
+ * sync unit per ecosystem (`osv.npm`, `osv.pypi`, `osv.crates.io`, ...).
+ *
+ * - Full sync (`since` = `None`): `<base>/<Ecosystem>/all.zip` is downloaded to a temporary file
+ *   (deleted when the stream ends) and read one entry per pull, so memory stays bounded whatever
+ *   the archive size and nothing is read ahead of the consumer.
+ * - Incremental sync (`since` = `Some`): `<base>/<Ecosystem>/modified_id.csv` (newest first) is
+ *   read up to the first line not newer than `since`, and only those records are fetched
+ *   (`<base>/<Ecosystem>/<id>.json`, bounded concurrency).
+ *
+ * Failures are never hidden (fixing the Rust crate's bugs 5.1.9/5.1.10): a download that fails or an
+ * archive that cannot be read fails the unit's stream; a record that could not be downloaded, or
+ * whose archive entry is damaged, is a retryable `Failed` item (the driver then keeps the unit's
+ * timestamp, so it is fetched again); a malformed record or index line is a permanent `Failed` item.
+ * If `modified_id.csv` cannot be read the unit fails: there is no silent fallback to a full sync.
+ *
+ * | option | environment variable | default |
+ * | --- | --- | --- |
+ * | `baseUrl` | `VULNERA__SOURCES__OSV_URL` | `https://osv-vulnerabilities.storage.googleapis.com` |
+ * | `ecosystems` | `VULNERA__SOURCES__OSV_ECOSYSTEMS` (comma list) | npm, PyPI, Maven, Go, crates.io, NuGet, RubyGems, Packagist, Hex, Pub |
+ *
+ * @since 0.1.0
+ */
+import { FileSystem } from "@effect/platform"
+import type { HttpClient } from "@effect/platform"
+import { Context, Duration, Effect, Either, Layer, Option, ParseResult, Schema, Stream } from "effect"
+import { Advisory } from "./Advisory.js"
+import type { AdvisorySource } from "./AdvisorySource.js"
+import { SourceItem } from "./AdvisorySource.js"
+import { ConfigurationError, DecodeError, SourceError } from "./Errors.js"
+import { stringVar } from "./internal/config.js"
+import { displayUrl, makeFetcher } from "./internal/fetch.js"
+import type { Fetcher } from "./internal/fetch.js"
+import * as ZipReader from "./internal/zipReader.js"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface OsvSourceOptions {
+  /** Where the export lives: `https://...`, `http://...` or a `file://` mirror directory. */
+  readonly baseUrl: string
+  /** Ecosystem names exactly as OSV spells them in paths (`PyPI`, `crates.io`). */
+  readonly ecosystems: ReadonlyArray<string>
+  /** Records fetched at the same time during an incremental sync. */
+  readonly recordConcurrency: number
+  /** Per-attempt timeout of one record download. */
+  readonly requestTimeout: Duration.DurationInput
+  /** Timeout for reading `modified_id.csv` (up to the first unchanged line). */
+  readonly indexTimeout: Duration.DurationInput
+  /** Per-attempt timeout of an `all.zip` download. */
+  readonly downloadTimeout: Duration.DurationInput
+  /** Records larger than this (bytes, uncompressed) are reported as failed, never loaded. */
+  readonly maxRecordBytes: number
+  /** Where `all.zip` downloads are kept while read (default: the OS temporary directory). */
+  readonly tempDirectory: string | undefined
+}
+
+/**
+ * OSV's default ecosystems (the ten package ecosystems the library matches best).
+ *
+ * @since 0.1.0
+ * @category Defaults
+ */
+export const defaultEcosystems: ReadonlyArray<string> = [
+  "npm",
+  "PyPI",
+  "Maven",
+  "Go",
+  "crates.io",
+  "NuGet",
+  "RubyGems",
+  "Packagist",
+  "Hex",
+  "Pub"
+]
+
+/**
+ * @since 0.1.0
+ * @category Defaults
+ */
+export const defaults: OsvSourceOptions = {
+  baseUrl: "https://osv-vulnerabilities.storage.googleapis.com",
+  ecosystems: defaultEcosystems,
+  recordConcurrency: 8,
+  requestTimeout: "30 seconds",
+  indexTimeout: "5 minutes",
+  downloadTimeout: "10 minutes",
+  maxRecordBytes: 64 * 1024 * 1024,
+  tempDirectory: undefined
+}
+
+/**
+ * The OSV source as a service (an `AdvisorySource` named `osv`).
+ *
+ * @since 0.1.0
+ * @category Tags
+ */
+export class OsvSource extends Context.Tag("vulnera/OsvSource")<OsvSource, AdvisorySource>() {}
+
+/** The source's name, also the prefix of its units. */
+const sourceName = "osv"
+
+/**
+ * The unit name of an ecosystem: `osv.` + the ecosystem in lower case (`PyPI` → `osv.pypi`).
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const unitName = (ecosystem: string): string => `${sourceName}.${ecosystem.toLowerCase()}`
+
+const configError = (variable: string, value: unknown, detail: string) =>
+  new ConfigurationError({ variable, value: typeof value === "string" ? value : JSON.stringify(value), detail })
+
+/**
+ * Validates options (defaults for the rest). The base URL loses trailing slashes; ecosystems are
+ * trimmed and must be unique ignoring case (their unit names would collide).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const resolveOptions = (
+  options: Partial<OsvSourceOptions> = {}
+): Effect.Effect<OsvSourceOptions, ConfigurationError> =>
+  Effect.suspend(() => {
+    const merged: OsvSourceOptions = { ...defaults, ...options }
+    let url: URL
+    try {
+      url = new URL(merged.baseUrl)
+    } catch {
+      return Effect.fail(configError("VULNERA__SOURCES__OSV_URL", displayUrl(merged.baseUrl), "not a valid URL"))
+    }
+    if (!["http:", "https:", "file:"].includes(url.protocol)) {
+      return Effect.fail(
+        configError("VULNERA__SOURCES__OSV_URL", displayUrl(merged.baseUrl), "expected an http(s):// or file:// URL")
+      )
+    }
+    const ecosystems = merged.ecosystems.map((e) => e.trim())
+    const bad = ecosystems.find((e) => e === "" || e === "." || e === ".." || /[/\\\s]/.test(e))
+    if (ecosystems.length === 0 || bad !== undefined) {
+      return Effect.fail(
+        configError(
+          "VULNERA__SOURCES__OSV_ECOSYSTEMS",
+          merged.ecosystems.join(","),
+          bad === undefined ? "expected at least one ecosystem" : `invalid ecosystem name ${JSON.stringify(bad)}`
+        )
+      )
+    }
+    const units = ecosystems.map(unitName)
+    const duplicate = units.find((u, i) => units.indexOf(u) !== i)
+    if (duplicate !== undefined) {
+      return Effect.fail(
+        configError("VULNERA__SOURCES__OSV_ECOSYSTEMS", ecosystems.join(","), `ecosystems repeat (unit ${duplicate})`)
+      )
+    }
+    const integer = (n: number, min: number, max: number) => Number.isSafeInteger(n) && n >= min && n <= max
+    if (!integer(merged.recordConcurrency, 1, 256)) {
+      return Effect.fail(configError("OsvSource.recordConcurrency", merged.recordConcurrency, "expected an integer 1..256"))
+    }
+    if (!integer(merged.maxRecordBytes, 1024, 2 ** 31)) {
+      return Effect.fail(configError("OsvSource.maxRecordBytes", merged.maxRecordBytes, "expected an integer 1024..2^31"))
+    }
+    return Effect.succeed({ ...merged, baseUrl: merged.baseUrl.replace(/\/+$/, ""), ecosystems })
+  })
+
+/**
+ * Reads `VULNERA__SOURCES__OSV_URL` and `VULNERA__SOURCES__OSV_ECOSYSTEMS` (through the current
+ * `ConfigProvider`); `overrides` win over the environment.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const optionsFromEnv = (
+  overrides: Partial<OsvSourceOptions> = {}
+): Effect.Effect<OsvSourceOptions, ConfigurationError> =>
+  Effect.gen(function*() {
+    const url = yield* stringVar("VULNERA__SOURCES__OSV_URL")
+    const ecosystems = yield* stringVar("VULNERA__SOURCES__OSV_ECOSYSTEMS")
+    return yield* resolveOptions({
+      ...(Option.isSome(url) ? { baseUrl: url.value.trim() } : {}),
+      ...(Option.isSome(ecosystems)
+        ? { ecosystems: ecosystems.value.split(",").map((e) => e.trim()).filter((e) => e !== "") }
+        : {}),
+      ...overrides
+    })
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Decoding records
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+const decodeAdvisory = Schema.decodeUnknownEither(Advisory)
+
+/** Decodes one record's bytes; `Left(detail)` for invalid UTF-8, JSON or OSV shape. */
+const decodeRecord = (bytes: Uint8Array): Either.Either<Advisory, string> => {
+  let json: unknown
+  try {
+    json = JSON.parse(utf8.decode(bytes))
+  } catch (cause) {
+    return Either.left(`malformed JSON: ${String((cause as Error)?.message ?? cause).slice(0, 200)}`)
+  }
+  return Either.mapLeft(
+    decodeAdvisory(json),
+    (error) => `not an OSV record: ${ParseResult.TreeFormatter.formatErrorSync(error).slice(0, 500)}`
+  )
+}
+
+/** The record id an archive entry stands for (OSV names entries `<id>.json`). */
+const idOfEntry = (name: string) => name.endsWith(".json") ? name.slice(0, -".json".length) : name
+
+// ---------------------------------------------------------------------------------------------
+// modified_id.csv
+
+/** An RFC 3339 instant as epoch milliseconds plus whether digits below the millisecond are non-zero. */
+interface Instant {
+  readonly millis: number
+  readonly subMillis: boolean
+}
+
+const rfc3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/
+
+/** Parses an RFC 3339 timestamp keeping sub-millisecond precision (OSV writes microseconds). */
+export const parseInstant = (text: string): Option.Option<Instant> => {
+  const m = rfc3339.exec(text)
+  if (m === null) return Option.none()
+  const fraction = m[3] ?? ""
+  const millis = Date.parse(`${m[1]}T${m[2]}.${fraction.slice(0, 3).padEnd(3, "0")}${m[4]!.toUpperCase()}`)
+  return Number.isNaN(millis) ? Option.none() : Option.some({ millis, subMillis: /[1-9]/.test(fraction.slice(3)) })
+}
+
+const isAfter = (instant: Instant, since: Date) =>
+  instant.millis > since.getTime() || (instant.millis === since.getTime() && instant.subMillis)
+
+/** Ids become URL path segments: no separators, whitespace or dot segments. */
+const validId = (id: string) => id.length > 0 && id.length <= 256 && id !== "." && id !== ".." && !/[/\\\s]/.test(id)
+
+interface IndexScan {
+  readonly ids: Array<string>
+  readonly seen: Set<string>
+  readonly malformed: Array<SourceItem>
+  line: number
+  done: boolean
+}
+
+/** Consumes one line of `modified_id.csv` (newest first); stops at the first line not after `since`. */
+const scanLine = (since: Date) => (scan: IndexScan, raw: string): IndexScan => {
+  scan.line++
+  const line = raw.trim()
+  if (line === "") return scan
+  const fields = line.split(",")
+  const [time, id] = fields.length === 2 ? [fields[0]!.trim(), fields[1]!.trim()] : ["", ""]
+  const instant = parseInstant(time)
+  if (fields.length !== 2 || Option.isNone(instant) || !validId(id)) {
+    const reason = fields.length !== 2
+      ? `expected "<modified>,<id>", got ${fields.length} field(s)`
+      : Option.isNone(instant)
+      ? `invalid RFC 3339 time ${JSON.stringify(time.slice(0, 60))}`
+      : `invalid id ${JSON.stringify(id.slice(0, 60))}`
+    scan.malformed.push(SourceItem.Failed({
+      id: fields.length === 2 && validId(id) ? id : `modified_id.csv line ${scan.line}`,
+      detail: `modified_id.csv line ${scan.line}: ${reason}; line skipped`,
+      retryable: false
+    }))
+    return scan
+  }
+  if (!isAfter(instant.value, since)) {
+    scan.done = true
+  } else if (!scan.seen.has(id)) {
+    scan.seen.add(id)
+    scan.ids.push(id)
+  }
+  return scan
+}
+
+// ---------------------------------------------------------------------------------------------
+// The source
+
+/**
+ * Builds the source from validated options, using the platform's `HttpClient` and `FileSystem`
+ * (and the shared retry policy for transient failures).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (
+  options: Partial<OsvSourceOptions> = {}
+): Effect.Effect<AdvisorySource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const config = yield* resolveOptions(options)
+    const fetcher = yield* makeFetcher
+    const fs = yield* FileSystem.FileSystem
+    return fromParts(config, fetcher, fs)
+  })
+
+const fromParts = (config: OsvSourceOptions, fetcher: Fetcher, fs: FileSystem.FileSystem): AdvisorySource => {
+  const byUnit = new Map(config.ecosystems.map((e) => [unitName(e), e] as const))
+  const urlOf = (ecosystem: string, file: string) =>
+    `${config.baseUrl}/${encodeURIComponent(ecosystem)}/${encodeURIComponent(file)}`
+
+  /** The archive could not be read: over HTTP most likely a damaged transfer (retryable); a local mirror file will not heal. */
+  const archiveError = (url: string, bytes: number) => (error: ZipReader.ZipArchiveError): SourceError | DecodeError => {
+    const detail = `all.zip (${bytes} bytes) is truncated or corrupt: ${error.detail}`
+    return url.startsWith("file:")
+      ? new DecodeError({ source: sourceName, detail: `${detail} (${displayUrl(url)})`, cause: error.cause })
+      : new SourceError({ source: sourceName, reason: "Transport", url: displayUrl(url), retryable: true, detail, cause: error.cause })
+  }
+
+  const entryItem = (entry: ZipReader.ZipEntry): SourceItem => {
+    const id = idOfEntry(entry.name)
+    switch (entry._tag) {
+      case "File":
+        return Either.match(decodeRecord(entry.content), {
+          onLeft: (detail) => SourceItem.Failed({ id, detail, retryable: false }),
+          onRight: (advisory) => SourceItem.Record({ advisory })
+        })
+      case "TooLarge":
+        return SourceItem.Failed({
+          id,
+          detail: `record of ${entry.size} bytes exceeds maxRecordBytes (${config.maxRecordBytes})`,
+          retryable: false
+        })
+      case "Corrupt":
+        return SourceItem.Failed({ id, detail: `damaged archive entry: ${entry.detail}`, retryable: true })
+    }
+  }
+
+  const full = (ecosystem: string): Stream.Stream<SourceItem, SourceError | DecodeError> =>
+    Stream.unwrapScoped(
+      Effect.gen(function*() {
+        const url = urlOf(ecosystem, "all.zip")
+        const path = yield* fs.makeTempFileScoped({
+          prefix: "vulnera-osv-",
+          suffix: ".zip",
+          ...(config.tempDirectory === undefined ? {} : { directory: config.tempDirectory })
+        }).pipe(
+          Effect.mapError((cause) =>
+            new SourceError({
+              source: sourceName,
+              reason: "Io",
+              retryable: false,
+              detail: `cannot create a temporary file for all.zip: ${cause.message}`.slice(0, 300),
+              cause
+            })
+          )
+        )
+        const bytes = yield* fetcher.download(sourceName, url, path, { timeout: config.downloadTimeout })
+        const zip = yield* ZipReader.open(path, { maxEntryBytes: config.maxRecordBytes }).pipe(
+          Effect.mapError(archiveError(url, bytes))
+        )
+        yield* Effect.logDebug("OSV archive downloaded").pipe(
+          Effect.annotateLogs({ ecosystem, bytes, entries: zip.entryCount })
+        )
+        const pull = zip.next.pipe(
+          Effect.mapError((e) => Option.some(archiveError(url, bytes)(e))),
+          Effect.flatMap(Option.match({ onNone: () => Effect.fail(Option.none()), onSome: Effect.succeed }))
+        )
+        return Stream.concat(
+          Stream.succeed(SourceItem.Started({ mode: "full", expected: zip.entryCount })),
+          Stream.map(Stream.repeatEffectOption(pull), entryItem)
+        )
+      })
+    )
+
+  const readIndex = (ecosystem: string, since: Date) => {
+    const url = urlOf(ecosystem, "modified_id.csv")
+    const initial: IndexScan = { ids: [], seen: new Set(), malformed: [], line: 0, done: false }
+    return fetcher.stream(sourceName, url, { timeout: config.requestTimeout }).pipe(
+      Stream.decodeText(),
+      Stream.splitLines,
+      Stream.runFoldWhile(initial, (scan) => !scan.done, scanLine(since)),
+      Effect.timeoutFail({
+        duration: config.indexTimeout,
+        onTimeout: () =>
+          new SourceError({
+            source: sourceName,
+            reason: "Timeout",
+            url: displayUrl(url),
+            retryable: true,
+            detail: `modified_id.csv not read within ${Duration.format(Duration.decode(config.indexTimeout))}`
+          })
+      })
+    )
+  }
+
+  const fetchRecord = (ecosystem: string) => (id: string): Effect.Effect<SourceItem> =>
+    fetcher.bytes(sourceName, urlOf(ecosystem, `${id}.json`), { timeout: config.requestTimeout }).pipe(
+      Effect.map((bytes) =>
+        bytes.length > config.maxRecordBytes
+          ? SourceItem.Failed({
+            id,
+            detail: `record of ${bytes.length} bytes exceeds maxRecordBytes (${config.maxRecordBytes})`,
+            retryable: false
+          })
+          : Either.match(decodeRecord(bytes), {
+          onLeft: (detail) => SourceItem.Failed({ id, detail, retryable: false }),
+          onRight: (advisory) => SourceItem.Record({ advisory })
+        })
+      ),
+      // Listed as changed but not obtained: retryable whatever the status, so the unit's
+      // timestamp stays and the next sync asks again instead of skipping the change forever.
+      Effect.catchAll((error) =>
+        Effect.succeed(SourceItem.Failed({ id, detail: `download failed: ${error.message}`, retryable: true }))
+      )
+    )
+
+  const incremental = (ecosystem: string, since: Date): Stream.Stream<SourceItem, SourceError | DecodeError> =>
+    Stream.unwrap(
+      Effect.map(readIndex(ecosystem, since), (scan) =>
+        Stream.concat(
+          Stream.fromIterable<SourceItem>([
+            SourceItem.Started({ mode: "incremental", expected: scan.ids.length }),
+            ...scan.malformed
+          ]),
+          Stream.mapEffect(Stream.fromIterable(scan.ids), fetchRecord(ecosystem), {
+            concurrency: config.recordConcurrency,
+            unordered: true
+          })
+        ))
+    )
+
+  const fetch: AdvisorySource["fetch"] = (unit, since) => {
+    const ecosystem = byUnit.get(unit.trim().toLowerCase())
+    if (ecosystem === undefined) {
+      return Stream.fail(
+        new SourceError({
+          source: sourceName,
+          reason: "Io",
+          retryable: false,
+          detail: `unknown unit ${JSON.stringify(unit)}; this source has ${[...byUnit.keys()].join(", ")}`
+        })
+      )
+    }
+    const mode = Option.isSome(since) ? "incremental" : "full"
+    return (Option.isSome(since) ? incremental(ecosystem, since.value) : full(ecosystem)).pipe(
+      Stream.withSpan("OsvSource.fetch", { attributes: { unit: unitName(ecosystem), ecosystem, mode } })
+    )
+  }
+
+  return { name: sourceName, units: [...byUnit.keys()], fetch }
+}
+
+/**
+ * A layer from options given in code (defaults for the rest).
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (
+  options: Partial<OsvSourceOptions> = {}
+): Layer.Layer<OsvSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
+  Layer.effect(OsvSource, make(options))
+
+/**
+ * A layer reading `VULNERA__SOURCES__OSV_URL` / `VULNERA__SOURCES__OSV_ECOSYSTEMS`; `overrides`
+ * win over the environment.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  overrides: Partial<OsvSourceOptions> = {}
+): Layer.Layer<OsvSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
+  Layer.effect(OsvSource, Effect.flatMap(optionsFromEnv(overrides), (options) => make(options)))
