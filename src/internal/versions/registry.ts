@@ -47,8 +47,19 @@ export const baseEcosystem = (ecosystem: string): string => {
   return normalizeEcosystem(colon === -1 ? ecosystem : ecosystem.slice(0, colon))
 }
 
+// Callers pass the same few raw spellings over and over (one per affected entry); normalizing each
+// time dominated `compare` in bench/versions.ts. Bounded so arbitrary input cannot grow it.
+const resolved = new Map<string, AnyScheme | null>()
+
 /** The ordering of an ecosystem, if it has one. */
-export const schemeFor = (ecosystem: string): AnyScheme | undefined => byEcosystem.get(baseEcosystem(ecosystem))
+export const schemeFor = (ecosystem: string): AnyScheme | undefined => {
+  const cached = resolved.get(ecosystem)
+  if (cached !== undefined) return cached ?? undefined
+  const scheme = byEcosystem.get(baseEcosystem(ecosystem))
+  if (resolved.size >= 1024) resolved.clear()
+  resolved.set(ecosystem, scheme ?? null)
+  return scheme
+}
 
 /** The ordering of OSV `SEMVER` ranges, whatever the ecosystem. */
 export const semverScheme: AnyScheme = erase(semver)
