@@ -73,3 +73,9 @@ export const checkBasic = (version: string): string | undefined => {
   if (/[\s\u0000-\u001f\u007f]/.test(version)) return "contains whitespace or control characters"
   return undefined
 }
+
+/** Parses with a scheme after the checks every ordering shares (`checkBasic`). */
+export const parseWith = (scheme: AnyScheme, version: string): Parsed<unknown> => {
+  const basic = checkBasic(version)
+  return basic === undefined ? scheme.parse(version) : { ok: false, reason: basic }
+}
