@@ -222,6 +222,9 @@ export const make = (input: MatchOptionsInput = {}): Effect.Effect<MatchOptions,
       }
       if (level !== "NONE") minSeverity = Option.some(level)
     }
+    if (input.cweIds !== undefined && !Array.isArray(input.cweIds)) {
+      return yield* Effect.fail(InvalidInput.of("cweIds", input.cweIds, "expected a list of CWE ids"))
+    }
     const cweIds = yield* Effect.forEach(input.cweIds ?? [], (id) => parseCweId(id))
     const missingData = input.missingData ?? "exclude"
     if (missingData !== "exclude" && missingData !== "include") {

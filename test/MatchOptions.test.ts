@@ -100,6 +100,7 @@ describe("MatchOptions.make", () => {
         [{ cweIds: ["CWE-"] }, "cweIds"],
         [{ cweIds: ["CWE-0"] }, "cweIds"],
         [{ cweIds: ["-79"] }, "cweIds"],
+        [{ cweIds: "79" as unknown as ReadonlyArray<string> }, "cweIds"],
         [{ missingData: "keep" as MatchOptions.MissingDataPolicy }, "missingData"],
         [{ kevOnly: "yes" as unknown as boolean }, "kevOnly"]
       ]
