@@ -214,9 +214,9 @@ export const vectorScores = (advisory: Advisory): ReadonlyArray<CvssScore> => {
  * text, so the choice never depends on the order of the entries).
  *
  * Why newest rather than highest: a publisher that adds a 4.0 vector next to a 3.x one states its
- * current assessment with it. GitHub rates with it too: over the test corpus's GitHub records that
- * carry both, GitHub's own `database_specific.severity` agrees with this rule for 22 of 24 records,
- * with "highest score" for 19 of 24. Scales also differ across versions (2.0 runs high and has no
+ * current assessment with it. GitHub rates with it too: over the 33 GitHub records of the test
+ * corpus that carry both 3.x and 4.0 vectors, GitHub's own `database_specific.severity` agrees with
+ * this rule for 31, with "highest score" for 28. Scales also differ across versions (2.0 runs high and has no
  * CRITICAL), so taking a maximum across versions mixes units. Callers wanting another rule get
  * every vector from `vectorScores`.
  *
