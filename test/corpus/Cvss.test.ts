@@ -26,6 +26,7 @@ describe("CVSS over the OSV corpus", () => {
     const unscored: Array<string> = []
     const agreement: Record<string, { agree: number; total: number }> = {}
     const sources: Record<string, number> = {}
+    const bothVersions = { total: 0, newest: 0, highest: 0 }
     const started = performance.now()
     for (const file of files) {
       for (const advisory of load(file)) {
@@ -39,6 +40,16 @@ describe("CVSS over the OSV corpus", () => {
         const source = Option.match(score, { onNone: () => "none", onSome: (s) => s.source })
         sources[source] = (sources[source] ?? 0) + 1
         const stated = Cvss.parseSeverityLevel((advisory.database_specific as { severity?: unknown } | undefined)?.severity)
+        // The evidence for preferring the newest version (see Cvss.preferredScore): records with
+        // both 3.x and 4.0 vectors, rated by the newest-version rule versus the highest score.
+        const scores = Cvss.vectorScores(advisory)
+        if (
+          Option.isSome(stated) && scores.some((s) => s.version === "4.0") && scores.some((s) => s.version.startsWith("3"))
+        ) {
+          bothVersions.total++
+          if (Option.getOrThrow(Cvss.preferredScore(scores)).severity === stated.value) bothVersions.newest++
+          if (scores.reduce((a, b) => (b.score > a.score ? b : a)).severity === stated.value) bothVersions.highest++
+        }
         if (Option.isSome(stated) && Option.isSome(score) && score.value.source === "severity") {
           const tally = (agreement[file] ??= { agree: 0, total: 0 })
           tally.total++
@@ -52,6 +63,11 @@ describe("CVSS over the OSV corpus", () => {
     for (const [file, { agree, total }] of Object.entries(agreement)) {
       console.log(`CVSS corpus: ${file}: computed level = stated level for ${agree}/${total}`)
     }
+    console.log(
+      `CVSS corpus: ${bothVersions.total} records with 3.x and 4.0 vectors: stated level = newest-version rule ` +
+        `${bothVersions.newest}, = highest score ${bothVersions.highest}`
+    )
+    expect(bothVersions.newest).toBeGreaterThanOrEqual(bothVersions.highest)
     expect(vectors).toBeGreaterThan(10_000)
     expect(unscored).toEqual([])
     // Bitnami derives its level from the vector: full agreement. GitHub's reviewers sometimes set
