@@ -258,9 +258,11 @@ export const parseSeverityLevel = (level: unknown): Option.Option<Severity> =>
 const databaseSpecific = (advisory: Advisory): Record<string, unknown> =>
   Predicate.isRecord(advisory.database_specific) ? advisory.database_specific : {}
 
+// 0.0 without a vector is how OSS Index reports a vulnerability it has not scored (e.g. its
+// answers for CVE-2019-16056, which NVD rates 7.5), so it counts as no score, not as "no impact".
 const reportedScore = (value: unknown): Option.Option<number> => {
   const score = typeof value === "string" && value.trim() !== "" ? Number(value) : value
-  return typeof score === "number" && Number.isFinite(score) && score >= 0 && score <= 10
+  return typeof score === "number" && Number.isFinite(score) && score > 0 && score <= 10
     ? Option.some(score)
     : Option.none()
 }
@@ -272,8 +274,8 @@ const reportedScore = (value: unknown): Option.Option<number> => {
  *    `preferredScore` (newest version, then highest). A computed score is preferred to any
  *    published number because it is checkable and means the same thing for every source.
  * 2. `database_specific.cvss_vector` (written by OSS Index conversion), if it scores.
- * 3. `database_specific.cvss_score`, a number in 0..10 (OSS Index without a usable vector);
- *    severity derived from it with the CVSS 3.x scale.
+ * 3. `database_specific.cvss_score`, a number in (0, 10] (OSS Index without a usable vector; its
+ *    0.0 means "not scored" and is skipped); severity derived from it with the CVSS 3.x scale.
  * 4. `database_specific.severity` as a level only (GitHub's `HIGH`/`MODERATE`, Bitnami's
  *    `Critical`/`Medium`); `score` is then `None`, so a `minCvss` filter treats it as missing.
  *

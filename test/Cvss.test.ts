@@ -222,7 +222,9 @@ describe("Cvss.advisoryScore", () => {
       cvss: Option.none()
     })
     expect(Option.getOrThrow(Cvss.advisoryScore(ossIndex({ cvss_score: "5.3" }))).score).toEqual(Option.some(5.3))
-    for (const bad of [11, -1, Number.NaN, "high", null]) {
+    // OSS Index answers 0.0 for vulnerabilities it has not scored (jake fixture: CVE-2019-16056,
+    // cvssScore 0.0, no vector), which is no score rather than "no impact".
+    for (const bad of [0, "0.0", 11, -1, Number.NaN, "high", null]) {
       expect(Cvss.advisoryScore(ossIndex({ cvss_score: bad })), String(bad)).toEqual(Option.none())
     }
     // A vector in OSV `severity` wins over anything in database_specific.
