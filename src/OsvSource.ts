@@ -191,6 +191,7 @@ export const optionsFromEnv = (
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 const decodeAdvisory = Schema.decodeUnknownEither(Advisory)
+const isAdvisory = Schema.is(Advisory)
 
 /** Decodes one record's bytes; `Left(detail)` for invalid UTF-8, JSON or OSV shape. */
 const decodeRecord = (bytes: Uint8Array): Either.Either<Advisory, string> => {
@@ -200,6 +201,10 @@ const decodeRecord = (bytes: Uint8Array): Either.Either<Advisory, string> => {
   } catch (cause) {
     return Either.left(`malformed JSON: ${String((cause as Error)?.message ?? cause).slice(0, 200)}`)
   }
+  // Fast path: a document that already is a valid `Advisory` (no `null`s to drop, no defaults to
+  // fill: every OSV record of the 26k-record corpus) decodes to an equal value, and checking is about
+  // three times cheaper than decoding, which dominated full-sync time.
+  if (isAdvisory(json)) return Either.right(json)
   return Either.mapLeft(
     decodeAdvisory(json),
     (error) => `not an OSV record: ${ParseResult.TreeFormatter.formatErrorSync(error).slice(0, 500)}`
@@ -221,7 +226,7 @@ interface Instant {
 const rfc3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/
 
 /** Parses an RFC 3339 timestamp keeping sub-millisecond precision (OSV writes microseconds). */
-export const parseInstant = (text: string): Option.Option<Instant> => {
+const parseInstant = (text: string): Option.Option<Instant> => {
   const m = rfc3339.exec(text)
   if (m === null) return Option.none()
   const fraction = m[3] ?? ""
