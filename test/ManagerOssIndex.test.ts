@@ -8,6 +8,7 @@ import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Exit, Layer, Scope, TestClock } from "effect"
+import type { AdvisoryStore } from "../src/AdvisoryStore.js"
 import * as Compression from "../src/Compression.js"
 import * as DragonflyStore from "../src/DragonflyStore.js"
 import * as MemoryStore from "../src/MemoryStore.js"
@@ -68,7 +69,7 @@ const noRetries = Retry.layer({ maxRetries: 0 })
 
 const platform = Layer.merge(NodeHttpClient.layerUndici, NodeContext.layer)
 
-const managerLayer = (store: Layer.Layer<never, never, never> | Layer.Layer<any, any, never>, withOssIndex = true) => {
+const managerLayer = (store: Layer.Layer<AdvisoryStore, unknown>, withOssIndex = true) => {
   const sources = VulnerabilityManager.sourcesLayerFromEnv({
     osv: { baseUrl: snapshotUrls.osv, ecosystems: snapshotEcosystems },
     kev: { url: snapshotUrls.kev },
