@@ -49,9 +49,9 @@ export const defaultBulkUrl = "https://epss.empiricalsecurity.com/epss_scores-cu
  */
 export const defaultApiUrl = "https://api.first.org"
 
-/** @since 0.1.0 @category Configuration */
+/** The environment variable overriding the bulk file URL (mirrors, tests, `file://` snapshots). @since 0.1.0 @category Configuration */
 export const bulkUrlVariable = "VULNERA__SOURCES__EPSS_BULK_URL"
-/** @since 0.1.0 @category Configuration */
+/** The environment variable overriding the API base URL. @since 0.1.0 @category Configuration */
 export const apiUrlVariable = "VULNERA__SOURCES__EPSS_API_URL"
 
 /**

@@ -33,9 +33,9 @@ import { describeParseError, joinUrl, resolveUrl, validateUrl } from "./internal
 import * as PackageKey from "./PackageKey.js"
 import * as Purl from "./Purl.js"
 
-/** @since 0.1.0 @category Defaults */
+/** The official OSS Index base URL. @since 0.1.0 @category Defaults */
 export const defaultUrl = "https://ossindex.sonatype.org"
-/** @since 0.1.0 @category Configuration */
+/** The environment variable overriding the base URL (mirrors, tests). @since 0.1.0 @category Configuration */
 export const urlVariable = "VULNERA__SOURCES__OSSINDEX_URL"
 /** The OSS Index user name (e-mail) for Basic auth. @since 0.1.0 @category Configuration */
 export const userVariable = "OSSINDEX_USER"
