@@ -5,7 +5,7 @@
  * entry list for every entry it writes and keeps every queued buffer until the end: 20k entries took
  * 7 s and 735 MB RSS, 60k entries 46 s and 1 GB, so the 26k-record corpus test and the 200k-record
  * sync benchmark could not build their archives in bounded memory. This writer appends each entry to
- * the file as it is added and keeps only the central-directory records (about 60 bytes + the name per
+ * the file as it is added and keeps only the central-directory headers (46 bytes + the name per
  * entry). It writes ZIP64 end records when there are more than 65,534 entries (real OSV archives such
  * as npm's have far more), which is what `yauzl` needs to read them back.
  *
@@ -107,7 +107,11 @@ const endRecords = (entries: number, cdOffset: number, cdSize: number): Buffer =
 /** Opens `path` (truncating it) for writing a zip archive entry by entry. */
 export const createZipWriter = (path: string, options: ZipWriterOptions = {}): ZipWriter => {
   const fd = openSync(path, "w")
-  const records: Array<CentralRecord> = []
+  // Central-directory headers, packed into large buffers every few thousand entries so a 200k-entry
+  // archive costs about its central directory's size in memory, not 200k small objects.
+  const central: Array<Buffer> = []
+  let pending: Array<Buffer> = []
+  let entries = 0
   let position = 0
   const write = (buffer: Buffer) => {
     let written = 0
@@ -130,14 +134,19 @@ export const createZipWriter = (path: string, options: ZipWriterOptions = {}): Z
       }
       write(localHeader(record))
       write(body)
-      records.push(record)
+      entries++
+      pending.push(centralHeader(record))
+      if (pending.length >= 4096) {
+        central.push(Buffer.concat(pending))
+        pending = []
+      }
     },
     close: () => {
       const cdOffset = position
-      for (const record of records) write(centralHeader(record))
-      write(endRecords(records.length, cdOffset, position - cdOffset))
+      for (const headers of [...central, Buffer.concat(pending)]) write(headers)
+      write(endRecords(entries, cdOffset, position - cdOffset))
       closeSync(fd)
-      return { bytes: position, entries: records.length }
+      return { bytes: position, entries }
     }
   }
 }
