@@ -50,7 +50,8 @@ export const redactUrl = (url: string): string => {
       parsed.username = parsed.username ? "<redacted>" : ""
       parsed.password = parsed.password ? "<redacted>" : ""
     }
-    return parsed.toString()
+    // WHATWG URL serialization percent-encodes the angle brackets; show the marker as written.
+    return parsed.toString().replaceAll("%3Credacted%3E", "<redacted>")
   } catch {
     return "<unparseable URL>"
   }
