@@ -1,0 +1,81 @@
+/**
+ * `vulnera demo` (what `npm start` runs): syncs the bundled offline snapshot (examples/data: real
+ * OSV records in OSV's bulk layout, a KEV subset, an EPSS subset) through the same OSV/KEV/EPSS
+ * source code as live data, into the in-memory store (or Redis/Dragonfly with `--redis` /
+ * `REDIS_URL`), then prints the store's health and a vulnerability report for the bundled
+ * package-lock.json. `--live` uses the real upstream URLs instead (network; npm ecosystem only).
+ */
+import { Command, Options } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import * as VulnerabilityManager from "../../VulnerabilityManager.js"
+import {
+  bundledSnapshotDir,
+  chooseData,
+  chooseStore,
+  managerLayer,
+  redisOption,
+  requireReachable
+} from "../environment.js"
+import { findings } from "../failure.js"
+import { summaryTable } from "../progress.js"
+import { renderReport, scanManifest } from "../report.js"
+import { painter } from "../table.js"
+import { healthLine } from "./health.js"
+import { readManifest } from "./scan.js"
+import { syncWithProgress } from "./sync.js"
+
+/** The lockfile the demo reports on. */
+export const demoLockfile = `${bundledSnapshotDir}/package-lock.json`
+
+/** `vulnera demo` */
+export const demoCommand = Command.make(
+  "demo",
+  {
+    live: Options.boolean("live").pipe(
+      Options.withDescription(
+        "Sync from the real upstream URLs (osv-vulnerabilities.storage.googleapis.com npm export, CISA KEV, FIRST EPSS) " +
+          "instead of the bundled snapshot. Needs network; downloads hundreds of MB."
+      )
+    ),
+    redis: redisOption
+  },
+  (args) =>
+    Effect.gen(function*() {
+      const store = yield* chooseStore(args.redis)
+      const data = args.live
+        ? yield* chooseData({ offline: false, snapshot: Option.none(), ecosystems: ["npm"] })
+        : yield* chooseData({ offline: true, snapshot: Option.none() })
+      const paint = painter(process.stdout)
+      const manifest = yield* readManifest(demoLockfile, Option.some("npm"))
+      yield* Effect.gen(function*() {
+        const manager = yield* VulnerabilityManager.VulnerabilityManager
+        yield* requireReachable(store)
+        yield* Console.log(
+          `${paint.paint("vulnera demo", "bold")}: ` +
+            (data._tag === "Snapshot"
+              ? `syncing the bundled offline snapshot (${data.ecosystems.length} OSV ecosystems in OSV's bulk layout, ` +
+                "a CISA KEV subset, a FIRST EPSS subset; file:// URLs, no network)"
+              : "syncing live upstream data (OSV npm export, CISA KEV, FIRST EPSS)") +
+            ` into the ${store.display}\n`
+        )
+        const outcome = yield* syncWithProgress({ enrichment: true })
+        yield* Console.log(`${summaryTable(outcome.stats, outcome.enrichment, paint)}\n`)
+        const health = yield* manager.healthCheck
+        yield* Console.log(`${healthLine(health, store, paint)}\n`)
+        yield* Console.log(`${paint.paint(`vulnerability report for ${demoLockfile}`, "bold")}\n`)
+        const report = yield* scanManifest(demoLockfile, manifest)
+        yield* Console.log(renderReport(report, { paint }))
+        yield* Console.log(
+          "\nnext: `npx tsx src/cli/main.ts scan examples/data/purls.txt --offline` (many ecosystems), " +
+            "`... query npm jquery --version 3.4.1 --enriched --offline`, `... --help`"
+        )
+        if (outcome.failed) return yield* findings
+      }).pipe(Effect.provide(managerLayer(store, data)))
+    })
+).pipe(
+  Command.withDescription(
+    "The one-command demo: sync the bundled offline snapshot (examples/data) into the in-memory store (or " +
+      "Redis/Dragonfly with --redis / REDIS_URL), print the store's health and a vulnerability report for " +
+      "examples/data/package-lock.json. No network access unless --live. Exit 1 only if the sync failed."
+  )
+)

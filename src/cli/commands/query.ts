@@ -1,0 +1,241 @@
+/**
+ * `vulnera query <ecosystem> <name>`: the advisories of one package (with `--version`: those that
+ * affect that version), optionally filtered, as a table or JSON.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import type { Advisory } from "../../Advisory.js"
+import * as AliasGroups from "../../AliasGroups.js"
+import type { AdvisoryStoreError, InvalidInput } from "../../Errors.js"
+import * as MatchOptions from "../../MatchOptions.js"
+import * as PackageKey from "../../PackageKey.js"
+import * as VulnerabilityManager from "../../VulnerabilityManager.js"
+import {
+  chooseData,
+  chooseStore,
+  isSnapshot,
+  managerLayer,
+  offlineOption,
+  redisOption,
+  requireData,
+  snapshotOption
+} from "../environment.js"
+import { fromError, usage } from "../failure.js"
+import {
+  aliasesCell,
+  byRisk,
+  epssCell,
+  type Finding,
+  fixedCell,
+  kevCell,
+  severityCell,
+  toFinding
+} from "../findings.js"
+import { type Column, type Painter, painter, renderTable } from "../table.js"
+import { loadSnapshot } from "./sync.js"
+
+/**
+ * The name `query` declares for the package version. `--version` is @effect/cli's built-in
+ * "print the program version" flag on every command, so `main.ts` rewrites `query ... --version V`
+ * to this name before parsing; both spellings work.
+ */
+export const packageVersionFlag = "package-version"
+
+/**
+ * The findings table shared by `query` and the scan report; the EPSS and KEV columns only when the
+ * advisories were enriched (an empty KEV cell must mean "not listed", never "not looked up").
+ */
+export const findingTable = (
+  findings: ReadonlyArray<Finding>,
+  options: { readonly enriched: boolean; readonly paint: Painter; readonly summary?: boolean }
+): string => {
+  const { enriched, paint } = options
+  const columns: Array<Column & { readonly cell: (f: Finding) => string }> = [
+    { header: "id", cell: (f) => f.id },
+    { header: "aliases", cell: (f) => aliasesCell(f) },
+    { header: "severity", cell: (f) => severityCell(f, paint) },
+    ...(enriched
+      ? [
+        { header: "EPSS", align: "right" as const, cell: epssCell },
+        { header: "KEV", cell: (f: Finding) => kevCell(f, paint) }
+      ]
+      : []),
+    { header: "affected", maxWidth: 36, cell: (f) => f.affected.join(", ") },
+    { header: "fixed", cell: fixedCell },
+    ...(options.summary === false ? [] : [{ header: "summary", maxWidth: 60, cell: (f: Finding) => f.summary ?? "" }])
+  ]
+  return renderTable(columns, findings.map((f) => columns.map((c) => c.cell(f))))
+}
+
+/** What `query` shows: the advisories kept, the ones the filters left out, the undecidable ones. */
+interface Answer {
+  readonly advisories: ReadonlyArray<Advisory>
+  readonly excluded: VulnerabilityManager.MatchReport["excluded"]
+  readonly undetermined: VulnerabilityManager.MatchReport["undetermined"]
+}
+
+/**
+ * With a version: `matchesWithOptions`. Without one there is no version to match, so every indexed
+ * advisory is filtered here with the same `MatchOptions.passesFilters` the manager uses.
+ */
+const lookup = (
+  manager: VulnerabilityManager.VulnerabilityManagerShape,
+  ecosystem: string,
+  name: string,
+  version: Option.Option<string>,
+  filters: MatchOptions.MatchOptions
+): Effect.Effect<Answer, AdvisoryStoreError | InvalidInput> =>
+  Option.isSome(version)
+    ? manager.matchesWithOptions(ecosystem, name, version.value, filters)
+    : Effect.map(
+      MatchOptions.requiresEnrichment(filters) ? manager.queryEnriched(ecosystem, name) : manager.query(ecosystem, name),
+      (all) => {
+        const verdicts = all.map((advisory) => ({ advisory, verdict: MatchOptions.passesFilters(advisory, factsOf(advisory), filters) }))
+        return {
+          advisories: verdicts.filter((v) => v.verdict.pass).map((v) => filters.includeEnrichment ? v.advisory : withoutEnrichment(v.advisory)),
+          excluded: verdicts.filter((v) => !v.verdict.pass).map((v) => ({ id: v.advisory.id, verdict: v.verdict })),
+          undetermined: []
+        }
+      }
+    )
+
+const withoutEnrichment = (advisory: Advisory): Advisory => {
+  const { enrichment: _, ...rest } = advisory
+  return rest
+}
+
+/** The findings table with a first column naming each alias group's vulnerability. */
+const groupedTable = (
+  groups: ReadonlyArray<AliasGroups.AdvisoryGroup>,
+  key: PackageKey.PackageKey,
+  options: { readonly enriched: boolean; readonly paint: Painter }
+): string =>
+  groups.map((g) =>
+    `${options.paint.paint(g.primaryId, "bold")} (${g.ids.join(", ")})\n` +
+    findingTable(g.advisories.map((a) => toFinding(a, key)).sort(byRisk), options)
+  ).join("\n\n")
+
+/** The exploit data `MatchOptions.passesFilters` reads, from an enriched advisory. */
+const factsOf = (advisory: Advisory): Option.Option<MatchOptions.EnrichmentFacts> =>
+  advisory.enrichment === undefined
+    ? Option.none()
+    : Option.some({ epssScore: advisory.enrichment.epss_score, isKev: advisory.enrichment.is_kev === true })
+
+/** `vulnera query` */
+export const queryCommand = Command.make(
+  "query",
+  {
+    ecosystem: Args.text({ name: "ecosystem" }).pipe(
+      Args.withDescription("npm, PyPI, Maven, Go, crates.io, NuGet, RubyGems, Packagist, ... (any case; aliases like pip, cargo)")
+    ),
+    name: Args.text({ name: "name" }).pipe(
+      Args.withDescription("Package name as OSV spells it (@scope/name, group:artifact, module path)")
+    ),
+    version: Options.text(packageVersionFlag).pipe(
+      Options.withDescription("Only advisories affecting this version (also accepted as --version V)."),
+      Options.optional
+    ),
+    enriched: Options.boolean("enriched").pipe(
+      Options.withDescription("Attach EPSS and KEV data (from the last `sync --enrichment`).")
+    ),
+    minSeverity: Options.choice("min-severity", ["low", "medium", "high", "critical"]).pipe(
+      Options.withDescription("Only advisories rated at least this (CVSS from their vectors, else the published level)."),
+      Options.optional
+    ),
+    kevOnly: Options.boolean("kev-only").pipe(
+      Options.withDescription("Only advisories with a CVE in CISA's Known Exploited Vulnerabilities catalog.")
+    ),
+    grouped: Options.boolean("grouped").pipe(
+      Options.withDescription("Group advisories describing the same vulnerability (shared ids or aliases: GHSA, CVE, PYSEC, ...).")
+    ),
+    json: Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table.")),
+    redis: redisOption,
+    offline: offlineOption,
+    snapshot: snapshotOption
+  },
+  (args) =>
+    Effect.gen(function*() {
+      const store = yield* chooseStore(args.redis)
+      const data = yield* chooseData({ offline: args.offline, snapshot: args.snapshot })
+      const key = yield* Effect.mapError(PackageKey.make(args.ecosystem, args.name), (e) => usage(e.message, "query"))
+      const filters = yield* Effect.mapError(
+        MatchOptions.make({
+          minSeverity: Option.getOrUndefined(args.minSeverity),
+          kevOnly: args.kevOnly,
+          // Filters that read exploit data show it too, so the table explains the choice.
+          includeEnrichment: args.enriched || args.kevOnly
+        }),
+        (e) => usage(e.message, "query")
+      )
+      const version = Option.map(args.version, (v) => v.trim())
+      yield* Effect.gen(function*() {
+        const manager = yield* VulnerabilityManager.VulnerabilityManager
+        if (isSnapshot(data)) yield* loadSnapshot(data)
+        const health = yield* requireData(store)
+        const answer = yield* lookup(manager, args.ecosystem, args.name, version, filters).pipe(
+          Effect.mapError((e) => (e._tag === "InvalidInput" ? usage(e.message, "query") : fromError(e)))
+        )
+        const findings = answer.advisories.map((a) => toFinding(a, key)).sort(byRisk)
+        const enriched = filters.includeEnrichment
+        const enrichmentSynced = health.sync.some((s) => (s.unit === "kev" || s.unit === "epss") && Option.isSome(s.lastSync))
+        const subject = `${args.ecosystem} ${args.name}${Option.match(version, { onNone: () => "", onSome: (v) => `@${v}` })}`
+        const groups = AliasGroups.group(answer.advisories)
+
+        if (args.json) {
+          const byId = new Map(answer.advisories.map((a) => [a.id, a]))
+          return yield* Console.log(JSON.stringify(
+            {
+              ecosystem: args.ecosystem,
+              name: args.name,
+              version: Option.getOrNull(version),
+              filters: { minSeverity: Option.getOrNull(args.minSeverity), kevOnly: args.kevOnly },
+              count: findings.length,
+              findings: findings.map((f) => ({ ...f, advisory: byId.get(f.id) })),
+              groups: groups.map((g) => ({ primaryId: g.primaryId, ids: g.ids, advisories: g.advisories.map((a) => a.id) })),
+              excluded: answer.excluded,
+              undetermined: answer.undetermined
+            },
+            null,
+            2
+          ))
+        }
+        const paint = painter(process.stdout)
+        const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
+        const lines = [
+          `${paint.paint(subject, "bold")}: ${count(findings.length, "advisory", "advisories")}` +
+          `${Option.isSome(version) ? " affecting this version" : ""}` +
+          `${groups.length < findings.length ? ` (${count(groups.length, "vulnerability", "vulnerabilities")} by alias)` : ""}` +
+          ` — ${store.display}`
+        ]
+        if (findings.length > 0) {
+          lines.push(
+            "",
+            args.grouped ? groupedTable(groups, key, { enriched, paint }) : findingTable(findings, { enriched, paint })
+          )
+        }
+        const missing = answer.excluded.filter((e) => e.verdict.failed.length === 0).length
+        if (answer.excluded.length > 0) {
+          lines.push(
+            `${count(answer.excluded.length, "advisory", "advisories")} left out by the filters` +
+              `${missing > 0 ? ` (${missing} for lack of data: no severity or EPSS published)` : ""}.`
+          )
+        }
+        if (answer.undetermined.length > 0) {
+          lines.push(
+            `${count(answer.undetermined.length, "advisory", "advisories")} could not be evaluated for this version ` +
+              `(not known to be affected): ${answer.undetermined.map((u) => `${u.id}: ${u.issues[0]?.message ?? ""}`).join("; ")}`
+          )
+        }
+        if (enriched && !enrichmentSynced) {
+          lines.push("note: no KEV/EPSS data in the store; run `vulnera sync --enrichment` (or use --offline).")
+        }
+        yield* Console.log(lines.join("\n"))
+      }).pipe(Effect.provide(managerLayer(store, data)))
+    })
+).pipe(
+  Command.withDescription(
+    "Show the advisories of a package (with --version: those affecting that version) from the store. The store " +
+      "must hold data: use --redis URL / REDIS_URL after `vulnera sync`, or --offline to load the bundled snapshot " +
+      "first (the in-memory store starts empty on every run)."
+  )
+)

@@ -1,0 +1,187 @@
+/**
+ * What every command shares: which store (`--redis URL`, else `REDIS_URL`, else the in-memory
+ * store), which data (upstream URLs, or a snapshot directory in the upstream layouts read through
+ * `file://` URLs), the manager layer built from both, and the checks run before a command reads
+ * the store.
+ */
+import { Options } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
+import { Effect, Layer, Option } from "effect"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import type { ConfigurationError } from "../Errors.js"
+import { redactUrl } from "../internal/config.js"
+import * as OsvSource from "../OsvSource.js"
+import * as PackageKey from "../PackageKey.js"
+import * as VulnerabilityManager from "../VulnerabilityManager.js"
+import { type CliExit, unavailable, usage } from "./failure.js"
+
+/** The bundled offline snapshot (`examples/data`), two levels above both `src/cli` and `dist/cli`. */
+export const bundledSnapshotDir = fileURLToPath(new URL("../../examples/data", import.meta.url))
+
+/** `--redis URL`: overrides `REDIS_URL`. */
+export const redisOption = Options.text("redis").pipe(
+  Options.withDescription(
+    "Redis/DragonflyDB URL (redis://[user:password@]host[:port][/db], rediss:// for TLS). Default: the REDIS_URL " +
+      "environment variable; without either, an in-memory store that lives only for this one run."
+  ),
+  Options.optional
+)
+
+/** `--offline`: load the bundled snapshot first. */
+export const offlineOption = Options.boolean("offline").pipe(
+  Options.withDescription(
+    "Sync the bundled offline snapshot (examples/data: real OSV, KEV and EPSS data) into the store before " +
+      "running. No network access."
+  )
+)
+
+/** `--snapshot DIR`: load a snapshot directory first. */
+export const snapshotOption = Options.directory("snapshot", { exists: "yes" }).pipe(
+  Options.withDescription(
+    "Sync a local mirror in the upstream layouts (DIR/osv/<Ecosystem>/all.zip + modified_id.csv, " +
+      "DIR/osv/ecosystems.txt, DIR/kev/known_exploited_vulnerabilities.json, DIR/epss/epss_scores-current.csv.gz) " +
+      "into the store before running."
+  ),
+  Options.optional
+)
+
+/** The store a command uses. */
+export interface StoreChoice {
+  readonly kind: "memory" | "redis"
+  /** What `layerFromEnv` takes (`"memory"` forces the in-memory store). */
+  readonly redisUrl: string
+  /** Safe to print (password masked). */
+  readonly display: string
+}
+
+/** `--redis` wins over `REDIS_URL`; neither gives the in-memory store. */
+export const chooseStore = (flag: Option.Option<string>): Effect.Effect<StoreChoice, CliExit> => {
+  const fromEnv = process.env.REDIS_URL?.trim()
+  const url = Option.isSome(flag) ? flag.value.trim() : fromEnv
+  if (Option.isSome(flag) && url === "") return Effect.fail(usage("--redis needs a URL (redis://host:port)"))
+  if (url === undefined || url === "" || url === "memory") {
+    return Effect.succeed({ kind: "memory", redisUrl: "memory", display: "in-memory store" })
+  }
+  return Effect.succeed({ kind: "redis", redisUrl: url, display: redactUrl(url) })
+}
+
+/** Where advisories and enrichment come from. */
+export type DataChoice =
+  | { readonly _tag: "Upstream"; readonly ecosystems: Option.Option<ReadonlyArray<string>> }
+  | { readonly _tag: "Snapshot"; readonly dir: string; readonly ecosystems: ReadonlyArray<string> }
+
+/** The upstream sources with their configured (or default) ecosystems. */
+export const upstream: DataChoice = { _tag: "Upstream", ecosystems: Option.none() }
+
+const readSnapshotEcosystems = (dir: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(`${dir}/osv/ecosystems.txt`)).pipe(
+    Effect.map((text) => text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"))),
+    Effect.mapError(() => usage(`${dir} is not a snapshot directory: ${dir}/osv/ecosystems.txt cannot be read`))
+  )
+
+/**
+ * Resolves `--ecosystem` values against the known spellings (case and aliases ignored: `pypi`,
+ * `cargo` → `PyPI`, `crates.io`). A snapshot knows exactly what it holds, so an unknown name is a
+ * usage error there; upstream has more ecosystems than the defaults, so unknown names pass as typed.
+ */
+const resolveEcosystems = (
+  wanted: ReadonlyArray<string>,
+  known: ReadonlyArray<string>,
+  strict: boolean
+): Effect.Effect<ReadonlyArray<string>, CliExit> =>
+  Effect.forEach(wanted, (name) => {
+    const match = known.find((k) =>
+      k.toLowerCase() === name.trim().toLowerCase() ||
+      PackageKey.normalizeEcosystem(k) === PackageKey.normalizeEcosystem(name)
+    )
+    if (match !== undefined) return Effect.succeed(match)
+    return strict
+      ? Effect.fail(usage(`unknown ecosystem "${name}"; this snapshot has: ${known.join(", ")}`))
+      : Effect.succeed(name.trim())
+  }).pipe(Effect.map((list) => Array.from(new Set(list))))
+
+/** The data for `--offline` / `--snapshot DIR` (none: upstream), narrowed to `ecosystems` when given. */
+export const chooseData = (options: {
+  readonly offline: boolean
+  readonly snapshot: Option.Option<string>
+  readonly ecosystems?: ReadonlyArray<string>
+}): Effect.Effect<DataChoice, CliExit, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const wanted = options.ecosystems ?? []
+    if (options.offline && Option.isSome(options.snapshot)) {
+      return yield* usage("use either --offline or --snapshot DIR, not both")
+    }
+    const dir = options.offline ? Option.some(bundledSnapshotDir) : options.snapshot
+    if (Option.isNone(dir)) {
+      return {
+        _tag: "Upstream",
+        ecosystems: wanted.length === 0
+          ? Option.none()
+          : Option.some(yield* resolveEcosystems(wanted, OsvSource.defaultEcosystems, false))
+      } as const
+    }
+    const available = yield* readSnapshotEcosystems(dir.value)
+    const ecosystems = wanted.length === 0 ? available : yield* resolveEcosystems(wanted, available, true)
+    return { _tag: "Snapshot", dir: dir.value, ecosystems } as const
+  })
+
+/** Whether the command syncs before it runs (`--offline`, `--snapshot`). */
+export const isSnapshot = (data: DataChoice): data is Extract<DataChoice, { _tag: "Snapshot" }> =>
+  data._tag === "Snapshot"
+
+const fileUrl = (path: string) => pathToFileURL(path).href
+
+/** The manager over the chosen store and data (`VulnerabilityManager.layerFromEnv` with overrides). */
+export const managerLayer = (
+  store: StoreChoice,
+  data: DataChoice
+): Layer.Layer<VulnerabilityManager.VulnerabilityManager, ConfigurationError> =>
+  VulnerabilityManager.layerFromEnv(
+    data._tag === "Snapshot"
+      ? {
+        redisUrl: store.redisUrl,
+        osv: { baseUrl: fileUrl(`${data.dir}/osv`), ecosystems: data.ecosystems },
+        kev: { url: fileUrl(`${data.dir}/kev/known_exploited_vulnerabilities.json`) },
+        epss: { bulkUrl: fileUrl(`${data.dir}/epss/epss_scores-current.csv.gz`) }
+      }
+      : {
+        redisUrl: store.redisUrl,
+        ...(Option.isSome(data.ecosystems) ? { osv: { ecosystems: data.ecosystems.value } } : {})
+      }
+  )
+
+/** `cannot reach the store at <url>: <reason>` (the reason without a repeated URL). */
+export const unreachableMessage = (store: StoreChoice, detail: string | undefined): string => {
+  const reason = (detail ?? "no answer").replace(`${store.display}: `, "").replace(/\.$/, "")
+  return `cannot reach the store at ${store.display}: ${reason}`
+}
+
+/**
+ * The store's health, failing with exit 3 when it cannot be reached (the health check itself
+ * never fails, so this is quick and prints no retry noise).
+ */
+export const requireReachable = (store: StoreChoice) =>
+  Effect.flatMap(VulnerabilityManager.VulnerabilityManager, (manager) => manager.healthCheck).pipe(
+    Effect.flatMap((health) =>
+      health.store.status === "Unavailable"
+        ? Effect.fail(unavailable(unreachableMessage(store, health.store.detail)))
+        : Effect.succeed(health)
+    )
+  )
+
+/**
+ * `requireReachable`, and the store must hold advisories: querying an empty store would report
+ * "no findings" for everything, which a CI gate must never mistake for a clean result.
+ */
+export const requireData = (store: StoreChoice) =>
+  Effect.flatMap(requireReachable(store), (health) => {
+    if (health.store.advisoryCount > 0) return Effect.succeed(health)
+    return Effect.fail(
+      store.kind === "memory"
+        ? usage(
+          "the in-memory store is empty (it lives only for one run): add --offline to load the bundled snapshot, " +
+            "use --redis URL or REDIS_URL after `vulnera sync`, or try `vulnera demo`"
+        )
+        : usage(`the store at ${store.display} holds no advisories: run \`vulnera sync\` first (or add --offline)`)
+    )
+  })

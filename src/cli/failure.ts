@@ -1,0 +1,93 @@
+/**
+ * How the command line ends: exit codes, and every failure turned into one line of text.
+ *
+ * | code | meaning |
+ * | --- | --- |
+ * | 0 | done (for `scan`: nothing at or above `--fail-on`) |
+ * | 1 | findings at or above `--fail-on`, a sync unit failed, or an upstream source failed |
+ * | 2 | bad arguments or configuration (usage is printed), or nothing to query |
+ * | 3 | the store (Redis/Dragonfly) is unreachable or failed |
+ * | 130 | interrupted (Ctrl-C) |
+ *
+ * No stack trace is ever printed, and no secret: library errors already mask passwords in URLs,
+ * and the messages built here use only those errors' messages.
+ */
+import { ValidationError } from "@effect/cli"
+import { Cause, Data, Option, Predicate } from "effect"
+
+/** Exit codes of the `vulnera` command. */
+export const ExitCode = {
+  ok: 0,
+  findings: 1,
+  usage: 2,
+  unavailable: 3,
+  interrupted: 130
+} as const
+
+/** One of `ExitCode`'s values. */
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+/**
+ * Ends the command with `code`, printing `message` (one line, to stderr) when it is not empty.
+ * Handlers fail with it for every non-zero outcome, findings included, after printing their output.
+ */
+export class CliExit extends Data.TaggedError("CliExit")<{
+  readonly code: ExitCode
+  readonly message: string
+  /** For usage errors: which command's usage to show. */
+  readonly usageOf?: string | undefined
+}> {}
+
+/** A usage error (exit 2): the message, then the command's usage. */
+export const usage = (message: string, command?: string): CliExit =>
+  new CliExit({ code: ExitCode.usage, message, usageOf: command })
+
+/** The store could not be reached (exit 3). */
+export const unavailable = (message: string): CliExit => new CliExit({ code: ExitCode.unavailable, message })
+
+/** Findings or failures already reported on stdout (exit 1, nothing more printed). */
+export const findings: CliExit = new CliExit({ code: ExitCode.findings, message: "" })
+
+const tagOf = (error: unknown): string | undefined =>
+  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : undefined
+
+const messageOf = (error: unknown): string => {
+  const text = error instanceof Error || Predicate.hasProperty(error, "message") ? String((error as Error).message) : String(error)
+  // Only the first line: causes from drivers can be multi-line.
+  return text.split("\n")[0]!.trim() || "unknown error"
+}
+
+/**
+ * Maps any typed failure of this library (and `@effect/cli`'s `ValidationError`) to an exit.
+ * Unknown failures become exit 1 with their message's first line.
+ */
+export const fromError = (error: unknown): CliExit => {
+  if (error instanceof CliExit) return error
+  // @effect/cli already printed its own description of a parse error.
+  if (ValidationError.isValidationError(error)) return new CliExit({ code: ExitCode.usage, message: "", usageOf: "" })
+  switch (tagOf(error)) {
+    case "StoreError":
+      return unavailable(`store error: ${messageOf(error)}`)
+    case "InvalidInput":
+    case "ConfigurationError":
+    case "UnknownSource":
+    case "NotConfigured":
+      return usage(messageOf(error))
+    case "CorruptEntry":
+    case "CompressionError":
+      return new CliExit({ code: ExitCode.findings, message: `store data error: ${messageOf(error)}` })
+    default:
+      return new CliExit({ code: ExitCode.findings, message: messageOf(error) })
+  }
+}
+
+/** The exit for a failed run: its first failure, else its first defect (as one line), else interruption. */
+export const fromCause = (cause: Cause.Cause<unknown>): CliExit => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) return fromError(failure.value)
+  const defect = Cause.dieOption(cause)
+  if (Option.isSome(defect)) {
+    return new CliExit({ code: ExitCode.findings, message: `internal error: ${messageOf(defect.value)}` })
+  }
+  return new CliExit({ code: ExitCode.interrupted, message: "interrupted" })
+}

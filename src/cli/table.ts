@@ -1,0 +1,99 @@
+/**
+ * Plain-text tables and terminal colors for the command line.
+ *
+ * Hand-written (about 60 lines) rather than a table package: the output needs only left/right
+ * alignment, width caps and ANSI-aware widths, and no table library is among the dependencies.
+ * Colors are used only when the stream is a terminal and `NO_COLOR` is unset
+ * (https://no-color.org), so piped output and tests see plain text.
+ */
+import type { Severity } from "../Advisory.js"
+
+/** Whether `stream` gets colors. */
+export const colorsFor = (stream: NodeJS.WriteStream): boolean =>
+  stream.isTTY === true && (process.env.NO_COLOR ?? "") === "" && process.env.TERM !== "dumb"
+
+const codes = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+  magenta: [35, 39]
+} as const
+
+/** A text style. */
+export type Style = keyof typeof codes
+
+/** Styles text for one stream (identity without colors). */
+export interface Painter {
+  readonly enabled: boolean
+  readonly paint: (text: string, ...styles: ReadonlyArray<Style>) => string
+}
+
+/** A painter for `stream`, or a no-op when colors are off. */
+export const painter = (stream: NodeJS.WriteStream = process.stdout): Painter => {
+  const enabled = colorsFor(stream)
+  return {
+    enabled,
+    paint: (text, ...styles) =>
+      !enabled || text === ""
+        ? text
+        : styles.reduce((acc, style) => `\u001b[${codes[style][0]}m${acc}\u001b[${codes[style][1]}m`, text)
+  }
+}
+
+/** The severity's color. */
+export const severityStyles = (severity: Severity | undefined): ReadonlyArray<Style> =>
+  severity === "CRITICAL"
+    ? ["red", "bold"]
+    : severity === "HIGH"
+    ? ["red"]
+    : severity === "MEDIUM"
+    ? ["yellow"]
+    : severity === "LOW"
+    ? ["cyan"]
+    : ["dim"]
+
+// eslint-disable-next-line no-control-regex
+const ansi = /\u001b\[[0-9;]*[A-Za-z]/g
+
+/** Printed width of a string (ANSI sequences take no room). */
+export const visibleWidth = (text: string): number => text.replace(ansi, "").length
+
+/** Cuts plain text to `width` characters, marking the cut with `…`. */
+export const truncate = (text: string, width: number): string =>
+  text.length <= width ? text : width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`
+
+/** One column: its header, alignment and an optional width cap (cells are cut to it). */
+export interface Column {
+  readonly header: string
+  readonly align?: "left" | "right"
+  readonly maxWidth?: number
+}
+
+/**
+ * Renders rows under a header line and a rule. Cells may carry ANSI colors; width caps apply to
+ * plain cells only (a colored cell is short by construction: a level, a flag).
+ */
+export const renderTable = (columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const cells = rows.map((row) =>
+    columns.map((column, i) => {
+      const cell = row[i] ?? ""
+      return column.maxWidth !== undefined && visibleWidth(cell) === cell.length ? truncate(cell, column.maxWidth) : cell
+    })
+  )
+  const widths = columns.map((column, i) =>
+    Math.max(visibleWidth(column.header), ...cells.map((row) => visibleWidth(row[i]!)))
+  )
+  const pad = (text: string, i: number) => {
+    const fill = " ".repeat(Math.max(0, widths[i]! - visibleWidth(text)))
+    return columns[i]!.align === "right" ? fill + text : text + fill
+  }
+  const line = (row: ReadonlyArray<string>) => row.map(pad).join("  ").trimEnd()
+  return [
+    line(columns.map((c) => c.header)),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...cells.map(line)
+  ].join("\n")
+}
