@@ -5,11 +5,15 @@
 import { Effect, Fiber, TestClock, TestServices } from "effect"
 import type { Duration } from "effect"
 
-/** Joins `fiber`, advancing the TestClock by `step` after each short real pause, until it is done. */
+/**
+ * Joins `fiber`, advancing the TestClock by `step` after each short real pause, until it is done.
+ * Keep `step` well below the timeouts under test: while a real request is slow (a loaded machine),
+ * every round still moves the clock, and enough rounds would fire a timeout no one scripted.
+ */
 export const joinWithTestClock = <A, E>(
   fiber: Fiber.RuntimeFiber<A, E>,
-  step: Duration.DurationInput = "5 seconds",
-  rounds = 60
+  step: Duration.DurationInput = "1 second",
+  rounds = 600
 ): Effect.Effect<A, E> =>
   Effect.gen(function*() {
     for (let i = 0; i < rounds && fiber.unsafePoll() === null; i++) {
