@@ -14,6 +14,8 @@
  * whose archive entry is damaged, is a retryable `Failed` item (the driver then keeps the unit's
  * timestamp, so it is fetched again); a malformed record or index line is a permanent `Failed` item.
  * If `modified_id.csv` cannot be read the unit fails: there is no silent fallback to a full sync.
+ * An `all.zip` that cannot be read is a retryable `SourceError` when downloaded (a damaged transfer)
+ * and a `DecodeError` when it is a `file://` mirror's file (waiting will not repair it).
  *
  * | option | environment variable | default |
  * | --- | --- | --- |
@@ -32,6 +34,7 @@ import { ConfigurationError, DecodeError, SourceError } from "./Errors.js"
 import { stringVar } from "./internal/config.js"
 import { displayUrl, makeFetcher } from "./internal/fetch.js"
 import type { Fetcher } from "./internal/fetch.js"
+import * as ModifiedIdCsv from "./internal/modifiedIdCsv.js"
 import * as ZipReader from "./internal/zipReader.js"
 
 /**
@@ -215,70 +218,6 @@ const decodeRecord = (bytes: Uint8Array): Either.Either<Advisory, string> => {
 const idOfEntry = (name: string) => name.endsWith(".json") ? name.slice(0, -".json".length) : name
 
 // ---------------------------------------------------------------------------------------------
-// modified_id.csv
-
-/** An RFC 3339 instant as epoch milliseconds plus whether digits below the millisecond are non-zero. */
-interface Instant {
-  readonly millis: number
-  readonly subMillis: boolean
-}
-
-const rfc3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/
-
-/** Parses an RFC 3339 timestamp keeping sub-millisecond precision (OSV writes microseconds). */
-const parseInstant = (text: string): Option.Option<Instant> => {
-  const m = rfc3339.exec(text)
-  if (m === null) return Option.none()
-  const fraction = m[3] ?? ""
-  const millis = Date.parse(`${m[1]}T${m[2]}.${fraction.slice(0, 3).padEnd(3, "0")}${m[4]!.toUpperCase()}`)
-  return Number.isNaN(millis) ? Option.none() : Option.some({ millis, subMillis: /[1-9]/.test(fraction.slice(3)) })
-}
-
-const isAfter = (instant: Instant, since: Date) =>
-  instant.millis > since.getTime() || (instant.millis === since.getTime() && instant.subMillis)
-
-/** Ids become URL path segments: no separators, whitespace or dot segments. */
-const validId = (id: string) => id.length > 0 && id.length <= 256 && id !== "." && id !== ".." && !/[/\\\s]/.test(id)
-
-interface IndexScan {
-  readonly ids: Array<string>
-  readonly seen: Set<string>
-  readonly malformed: Array<SourceItem>
-  line: number
-  done: boolean
-}
-
-/** Consumes one line of `modified_id.csv` (newest first); stops at the first line not after `since`. */
-const scanLine = (since: Date) => (scan: IndexScan, raw: string): IndexScan => {
-  scan.line++
-  const line = raw.trim()
-  if (line === "") return scan
-  const fields = line.split(",")
-  const [time, id] = fields.length === 2 ? [fields[0]!.trim(), fields[1]!.trim()] : ["", ""]
-  const instant = parseInstant(time)
-  if (fields.length !== 2 || Option.isNone(instant) || !validId(id)) {
-    const reason = fields.length !== 2
-      ? `expected "<modified>,<id>", got ${fields.length} field(s)`
-      : Option.isNone(instant)
-      ? `invalid RFC 3339 time ${JSON.stringify(time.slice(0, 60))}`
-      : `invalid id ${JSON.stringify(id.slice(0, 60))}`
-    scan.malformed.push(SourceItem.Failed({
-      id: fields.length === 2 && validId(id) ? id : `modified_id.csv line ${scan.line}`,
-      detail: `modified_id.csv line ${scan.line}: ${reason}; line skipped`,
-      retryable: false
-    }))
-    return scan
-  }
-  if (!isAfter(instant.value, since)) {
-    scan.done = true
-  } else if (!scan.seen.has(id)) {
-    scan.seen.add(id)
-    scan.ids.push(id)
-  }
-  return scan
-}
-
-// ---------------------------------------------------------------------------------------------
 // The source
 
 /**
@@ -311,20 +250,25 @@ const fromParts = (config: OsvSourceOptions, fetcher: Fetcher, fs: FileSystem.Fi
       : new SourceError({ source: sourceName, reason: "Transport", url: displayUrl(url), retryable: true, detail, cause: error.cause })
   }
 
+  // A record over the size limit or malformed is permanent: fetching it again returns the same bytes.
+  const tooLarge = (id: string, size: number) =>
+    SourceItem.Failed({ id, detail: `record of ${size} bytes exceeds maxRecordBytes (${config.maxRecordBytes})`, retryable: false })
+
+  const recordItem = (id: string, bytes: Uint8Array): SourceItem =>
+    bytes.length > config.maxRecordBytes
+      ? tooLarge(id, bytes.length)
+      : Either.match(decodeRecord(bytes), {
+        onLeft: (detail) => SourceItem.Failed({ id, detail, retryable: false }),
+        onRight: (advisory) => SourceItem.Record({ advisory })
+      })
+
   const entryItem = (entry: ZipReader.ZipEntry): SourceItem => {
     const id = idOfEntry(entry.name)
     switch (entry._tag) {
       case "File":
-        return Either.match(decodeRecord(entry.content), {
-          onLeft: (detail) => SourceItem.Failed({ id, detail, retryable: false }),
-          onRight: (advisory) => SourceItem.Record({ advisory })
-        })
+        return recordItem(id, entry.content)
       case "TooLarge":
-        return SourceItem.Failed({
-          id,
-          detail: `record of ${entry.size} bytes exceeds maxRecordBytes (${config.maxRecordBytes})`,
-          retryable: false
-        })
+        return tooLarge(id, entry.size)
       case "Corrupt":
         return SourceItem.Failed({ id, detail: `damaged archive entry: ${entry.detail}`, retryable: true })
     }
@@ -369,11 +313,10 @@ const fromParts = (config: OsvSourceOptions, fetcher: Fetcher, fs: FileSystem.Fi
 
   const readIndex = (ecosystem: string, since: Date) => {
     const url = urlOf(ecosystem, "modified_id.csv")
-    const initial: IndexScan = { ids: [], seen: new Set(), malformed: [], line: 0, done: false }
     return fetcher.stream(sourceName, url, { timeout: config.requestTimeout }).pipe(
       Stream.decodeText(),
       Stream.splitLines,
-      Stream.runFoldWhile(initial, (scan) => !scan.done, scanLine(since)),
+      Stream.runFoldWhile(ModifiedIdCsv.emptyScan(), (scan) => !scan.done, ModifiedIdCsv.scanLine(since)),
       Effect.timeoutFail({
         duration: config.indexTimeout,
         onTimeout: () =>
@@ -390,18 +333,7 @@ const fromParts = (config: OsvSourceOptions, fetcher: Fetcher, fs: FileSystem.Fi
 
   const fetchRecord = (ecosystem: string) => (id: string): Effect.Effect<SourceItem> =>
     fetcher.bytes(sourceName, urlOf(ecosystem, `${id}.json`), { timeout: config.requestTimeout }).pipe(
-      Effect.map((bytes) =>
-        bytes.length > config.maxRecordBytes
-          ? SourceItem.Failed({
-            id,
-            detail: `record of ${bytes.length} bytes exceeds maxRecordBytes (${config.maxRecordBytes})`,
-            retryable: false
-          })
-          : Either.match(decodeRecord(bytes), {
-          onLeft: (detail) => SourceItem.Failed({ id, detail, retryable: false }),
-          onRight: (advisory) => SourceItem.Record({ advisory })
-        })
-      ),
+      Effect.map((bytes) => recordItem(id, bytes)),
       // Listed as changed but not obtained: retryable whatever the status, so the unit's
       // timestamp stays and the next sync asks again instead of skipping the change forever.
       Effect.catchAll((error) =>
@@ -415,7 +347,7 @@ const fromParts = (config: OsvSourceOptions, fetcher: Fetcher, fs: FileSystem.Fi
         Stream.concat(
           Stream.fromIterable<SourceItem>([
             SourceItem.Started({ mode: "incremental", expected: scan.ids.length }),
-            ...scan.malformed
+            ...scan.malformed.map(({ detail, id }) => SourceItem.Failed({ id, detail, retryable: false }))
           ]),
           Stream.mapEffect(Stream.fromIterable(scan.ids), fetchRecord(ecosystem), {
             concurrency: config.recordConcurrency,

@@ -155,6 +155,26 @@ describe("OsvSource", () => {
       expect(failures(items)).toEqual([{ id: idOf(lines[1]!), retryable: true }])
     }).pipe(Effect.provide(Platform)))
 
+  it.scopedLive("records over maxRecordBytes are permanent failures, in archives and in single downloads", () =>
+    Effect.gen(function*() {
+      const { root, server, source } = yield* setup({ maxRecordBytes: 1500 })
+      const lines = samples.Go!
+      const big = lines.filter((l) => Buffer.byteLength(l) > 1500).map(idOf)
+      expect(big.length).toBeGreaterThan(0)
+      expect(big.length).toBeLessThan(lines.length)
+      const full = yield* collect(source.fetch("osv.go", Option.none()))
+      expect(recordIds(full)).toEqual(lines.map(idOf).filter((id) => !big.includes(id)))
+      expect(failures(full)).toEqual(big.map((id) => ({ id, retryable: false })))
+
+      writeEcosystem(root, "Go", { csv: lines.map((line, i) => `2026-09-01T00:00:0${9 - i}Z,${idOf(line)}`) })
+      serveDirectory(server, root)
+      const changed = yield* collect(source.fetch("osv.go", since("2026-01-01T00:00:00Z")))
+      expect(failures(changed).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+        big.sort().map((id) => ({ id, retryable: false }))
+      )
+      expect(recordIds(changed).length).toBe(lines.length - big.length)
+    }).pipe(Effect.provide(Platform)))
+
   it.scopedLive("a truncated archive fails the unit's stream with a retryable SourceError and leaves no temp file", () =>
     Effect.gen(function*() {
       const { root, scratch, server, source } = yield* setup()
