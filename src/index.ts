@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 export * as Advisory from "./Advisory.js"
+export * as AdvisorySource from "./AdvisorySource.js"
 export * as AdvisoryStore from "./AdvisoryStore.js"
 export * as AliasGroups from "./AliasGroups.js"
 export * as Compression from "./Compression.js"
@@ -21,5 +22,8 @@ export * as OssIndexSource from "./OssIndexSource.js"
 export * as OsvSource from "./OsvSource.js"
 export * as PackageKey from "./PackageKey.js"
 export * as Purl from "./Purl.js"
+export * as Retry from "./Retry.js"
 export * as StoreConfig from "./StoreConfig.js"
+export * as Sync from "./Sync.js"
 export * as Versions from "./Versions.js"
+export * as VulnerabilityManager from "./VulnerabilityManager.js"
