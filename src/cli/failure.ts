@@ -39,7 +39,7 @@ export class CliExit extends Data.TaggedError("CliExit")<{
 }> {}
 
 /** A usage error (exit 2): the message, then the command's usage. */
-export const usage = (message: string, command?: string): CliExit =>
+export const usage = (message: string, command = ""): CliExit =>
   new CliExit({ code: ExitCode.usage, message, usageOf: command })
 
 /** The store could not be reached (exit 3). */

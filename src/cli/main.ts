@@ -15,7 +15,7 @@ import { resetSyncCommand } from "./commands/reset.js"
 import { scanCommand } from "./commands/scan.js"
 import { syncCommand } from "./commands/sync.js"
 import { type CliExit, ExitCode, fromCause, usage } from "./failure.js"
-import { painter } from "./table.js"
+import { painter, stripAnsi } from "./table.js"
 
 const subcommands = [
   syncCommand,
@@ -51,7 +51,7 @@ const rewriteVersionFlag = (argv: ReadonlyArray<string>): ReadonlyArray<string> 
   )
 }
 
-const stripAnsi = (text: string) => (painter(process.stderr).enabled ? text : text.replace(/\u001b\[[0-9;]*m/g, ""))
+const plainUnlessColored = (text: string) => (painter(process.stderr).enabled ? text : stripAnsi(text))
 
 const usages: ReadonlyArray<readonly [name: string, usage: Usage.Usage]> = [
   ["sync", Command.getUsage(syncCommand)],
@@ -71,7 +71,7 @@ const usageText = (argv: ReadonlyArray<string>): string => {
     return `usage: vulnera <command> [options]   (commands: ${usages.map(([name]) => name).join(", ")})\n` +
       "run `vulnera --help` or `vulnera <command> --help` for details\n"
   }
-  return `usage: vulnera ${stripAnsi(HelpDoc.toAnsiText(Usage.getHelp(entry[1]))).trim()}\n` +
+  return `usage: vulnera ${plainUnlessColored(HelpDoc.toAnsiText(Usage.getHelp(entry[1]))).trim()}\n` +
     `run \`vulnera ${entry[0]} --help\` for details\n`
 }
 

@@ -9,7 +9,7 @@
 import { Clock, Effect } from "effect"
 import type { EnrichmentSyncResult } from "../VulnerabilityManager.js"
 import type * as Sync from "../Sync.js"
-import { type Painter, renderTable, truncate } from "./table.js"
+import { type Painter, renderTable, stripAnsi, truncate, visibleWidth } from "./table.js"
 
 interface UnitState {
   phase: "waiting" | "running" | "done"
@@ -23,7 +23,7 @@ interface UnitState {
   lastLogged: number
 }
 
-/** Receives the sync's events; `finish` leaves the terminal tidy. */
+/** Receives the sync's events. */
 export interface SyncDisplay {
   readonly onEvent: (event: Sync.SyncEvent) => Effect.Effect<void>
 }
@@ -109,8 +109,9 @@ export const makeSyncDisplay = (
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       if (!force && now - lastDraw < 100) return Effect.void
       lastDraw = now
-      const width = Math.max(40, (stream.columns ?? 120) - 1)
-      const lines = Array.from(units, ([name, unit]) => `\u001b[2K${truncate(lineOf(name, unit), width)}\n`)
+      const width = Math.max(40, (stream.columns || 120) - 1)
+      const fit = (line: string) => (visibleWidth(line) <= width ? line : truncate(stripAnsi(line), width))
+      const lines = Array.from(units, ([name, unit]) => `\u001b[2K${fit(lineOf(name, unit))}\n`)
       const up = drawn > 0 ? `\u001b[${drawn}A` : ""
       drawn = lines.length
       return write(up + lines.join(""))

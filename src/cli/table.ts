@@ -58,8 +58,11 @@ export const severityStyles = (severity: Severity | undefined): ReadonlyArray<St
 // eslint-disable-next-line no-control-regex
 const ansi = /\u001b\[[0-9;]*[A-Za-z]/g
 
+/** The text without ANSI sequences. */
+export const stripAnsi = (text: string): string => text.replace(ansi, "")
+
 /** Printed width of a string (ANSI sequences take no room). */
-export const visibleWidth = (text: string): number => text.replace(ansi, "").length
+export const visibleWidth = (text: string): number => stripAnsi(text).length
 
 /** Cuts plain text to `width` characters, marking the cut with `…`. */
 export const truncate = (text: string, width: number): string =>

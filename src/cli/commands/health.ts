@@ -21,7 +21,8 @@ export const healthLine = (health: ManagerHealth, store: StoreChoice, paint: Pai
     `latency ${s.latencyMs} ms`,
     `last sync ${s.lastSync ?? "never"}`
   ]
-  return `store: ${status}, ${parts.join(", ")}${s.detail ? ` (${s.detail})` : ""}`
+  const detail = s.detail?.replace(`${store.display}: `, "")
+  return `store: ${status}, ${parts.join(", ")}${detail ? ` (${detail})` : ""}`
 }
 
 /** The per-unit sync table. */

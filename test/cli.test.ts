@@ -1,0 +1,383 @@
+/**
+ * The `vulnera` command line, run as a subprocess: exit codes (0, 1 at --fail-on, 2 for bad
+ * arguments, 3 for an unreachable store), JSON output checked against independent oracles, the
+ * tables' key rows, over the in-memory default and over a real redis-server (sync, then query /
+ * scan / health / reset-sync / ossindex as separate processes), and `npm start` itself.
+ *
+ * The CLI is compiled once into a temporary directory (`tsc --noCheck`, no prior `npm run build`
+ * needed) and run with node: under tsx every run would pay ~2 s of loader time. `npm start` runs
+ * through tsx exactly as the README shows it.
+ *
+ * Oracles: the npm lockfile's findings come from osv.dev's enumerated versions and the records'
+ * SEMVER ranges evaluated with the `semver` package (as in VulnerabilityManager.test.ts), KEV and
+ * EPSS from the snapshot files parsed directly, severities from `Cvss.advisoryScore`, and other
+ * ecosystems' matches from the manager API in process.
+ */
+import { afterAll, beforeAll, expect, layer } from "@effect/vitest"
+import { Context, Effect, Layer, Option } from "effect"
+import { execFileSync, spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as semver from "semver"
+import type { Advisory } from "../src/Advisory.js"
+import { cveIds } from "../src/Advisory.js"
+import * as Compression from "../src/Compression.js"
+import * as Cvss from "../src/Cvss.js"
+import * as MemoryStore from "../src/MemoryStore.js"
+import * as PackageKey from "../src/PackageKey.js"
+import * as Purl from "../src/Purl.js"
+import * as StoreConfig from "../src/StoreConfig.js"
+import * as Versions from "../src/Versions.js"
+import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
+import { makeTestServer } from "./utils/httpServer.js"
+import { useRedisServer } from "./utils/redis.js"
+import { snapshotDir, snapshotEcosystems, snapshotEpss, snapshotIds, snapshotKev, snapshotLockfile, snapshotUrls } from "./utils/snapshot.js"
+
+const repo = fileURLToPath(new URL("..", import.meta.url))
+const server = useRedisServer({ beforeAll, afterAll })
+
+let buildDir = ""
+let cliPath = ""
+beforeAll(() => {
+  buildDir = mkdtempSync(join(tmpdir(), "vulnera-cli-test-"))
+  // dist/cli/main.js finds ../../examples/data and node_modules as it does in the repository.
+  symlinkSync(join(repo, "node_modules"), join(buildDir, "node_modules"), "dir")
+  symlinkSync(join(repo, "examples"), join(buildDir, "examples"), "dir")
+  writeFileSync(join(buildDir, "package.json"), JSON.stringify({ type: "module" }))
+  execFileSync(process.execPath, [
+    join(repo, "node_modules", "typescript", "bin", "tsc"),
+    ...["-p", join(repo, "tsconfig.build.json"), "--outDir", join(buildDir, "dist"), "--noCheck"],
+    ...["--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"]
+  ], { cwd: repo, stdio: "pipe" })
+  cliPath = join(buildDir, "dist", "cli", "main.js")
+}, 120_000)
+afterAll(() => {
+  if (buildDir !== "") rmSync(buildDir, { recursive: true, force: true })
+})
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** The environment every run starts from: no REDIS_URL (the in-memory default), no colors. */
+const baseEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", VULNERA__STORE__KEY_PREFIX: `cli-${process.pid}` }
+  delete env.REDIS_URL
+  return env
+}
+
+const spawnRun = (command: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) =>
+  Effect.async<Run>((resume) => {
+    const child = spawn(command, args, { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+    return Effect.sync(() => child.kill())
+  })
+
+/** `vulnera <args>` (the compiled CLI). */
+const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  spawnRun(process.execPath, [cliPath, ...args], { ...baseEnv(), ...env })
+
+const json = <A = any>(run: Run): A => {
+  try {
+    return JSON.parse(run.stdout)
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${run.code}):\n${run.stdout}\n--- stderr:\n${run.stderr}`)
+  }
+}
+
+/** Never a stack trace, whatever happened. */
+const noStackTrace = (run: Run) => {
+  expect(run.stderr).not.toMatch(/^\s+at\s/m)
+  expect(run.stdout).not.toMatch(/^\s+at\s/m)
+}
+
+/** The in-process oracle: the manager over the snapshot in memory (synced once). */
+const oracleLayer = VulnerabilityManager.layer().pipe(
+  Layer.provideMerge(MemoryStore.layer.pipe(Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer())))),
+  Layer.provide(VulnerabilityManager.sourcesLayerFromEnv({
+    osv: { baseUrl: snapshotUrls.osv, ecosystems: snapshotEcosystems },
+    kev: { url: snapshotUrls.kev },
+    epss: { bulkUrl: snapshotUrls.epss }
+  })),
+  Layer.tap((context) =>
+    Effect.gen(function*() {
+      const manager = Context.get(context, VulnerabilityManager.VulnerabilityManager)
+      yield* manager.syncAll()
+      yield* manager.syncEnrichment
+    })
+  ),
+  Layer.orDie
+)
+
+/** osv.dev's enumerated versions, else the record's SEMVER intervals evaluated with `semver`. */
+const npmOracle = (advisories: ReadonlyArray<Advisory>, name: string, version: string): ReadonlyArray<string> =>
+  advisories
+    .filter((a) =>
+      (a.affected ?? []).some((entry) => {
+        if (entry.package === undefined || !PackageKey.same(entry.package, PackageKey.unsafeMake("npm", name))) return false
+        if (entry.versions !== undefined && entry.versions.length > 0) return entry.versions.includes(version)
+        return (entry.ranges ?? []).some((range) => {
+          let start: string | undefined
+          for (const event of range.events) {
+            if (event.introduced !== undefined) start = event.introduced === "0" ? "0.0.0-0" : event.introduced
+            const end = event.fixed ?? event.last_affected
+            if (end !== undefined && start !== undefined) {
+              const inside = semver.gte(version, start) &&
+                (event.fixed !== undefined ? semver.lt(version, end) : semver.lte(version, end))
+              if (inside) return true
+              start = undefined
+            }
+          }
+          return start !== undefined && semver.gte(version, start)
+        })
+      })
+    )
+    .map((a) => a.id)
+    .sort()
+
+const kevCves = () => new Set(snapshotKev().map((k) => k.cveID))
+
+/** Highest EPSS over the advisory's CVEs, from the snapshot's CSV. */
+const epssOf = (advisory: Advisory): number | null => {
+  const epss = snapshotEpss()
+  const scores = cveIds(advisory).flatMap((c) => (epss.has(c) ? [epss.get(c)!.epss] : []))
+  return scores.length === 0 ? null : Math.max(...scores)
+}
+
+const lockfilePath = join(snapshotDir, "package-lock.json")
+const purlsPath = join(snapshotDir, "purls.txt")
+
+/** Checks one JSON finding against the advisory it reports. */
+const checkFinding = (finding: any, advisory: Advisory, key: PackageKey.PackageKey) => {
+  const score = Cvss.advisoryScore(advisory)
+  expect(finding.severity).toBe(Option.match(score, { onNone: () => null, onSome: (s) => s.severity }))
+  expect(finding.epss).toBe(epssOf(advisory))
+  expect(finding.kev).toBe(cveIds(advisory).some((c) => kevCves().has(c)))
+  const fixed = (advisory.affected ?? [])
+    .filter((a) => a.package !== undefined && PackageKey.same(a.package, key))
+    .flatMap((a) => Versions.fixedVersions(a))
+  expect([...finding.fixed].sort()).toEqual(Array.from(new Set(fixed)).sort())
+}
+
+layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
+  it.effect("bad arguments exit 2 with usage, an unreachable store exits 3 with one line, never a stack trace", () =>
+    Effect.gen(function*() {
+      const [missingArg, badChoice, unknownSource, badPurl, emptyMemory, refused, secretEnv] = yield* Effect.all([
+        cli(["query", "npm"]),
+        cli(["scan", lockfilePath, "--fail-on", "severe"]),
+        cli(["reset-sync", "nvd"]),
+        cli(["ossindex", "not-a-purl"]),
+        cli(["query", "npm", "jquery", "--version", "3.4.1"]),
+        cli(["query", "npm", "jquery", "--redis", "redis://127.0.0.1:1"]),
+        cli(["health"], { REDIS_URL: "redis://scanner:hunter2@127.0.0.1:1" })
+      ], { concurrency: 4 })
+      for (const run of [missingArg, badChoice, unknownSource, badPurl]) {
+        expect(run.code).toBe(2)
+        expect(run.stderr).toMatch(/^usage: vulnera/m)
+        noStackTrace(run)
+      }
+      expect(missingArg.stderr).toContain("usage: vulnera query")
+      expect(badChoice.stderr).toContain("usage: vulnera scan")
+      expect(unknownSource.stderr).toContain(`unknown sync source "nvd"`)
+      expect(badPurl.stdout).toContain("not-a-purl")
+      expect(emptyMemory.code).toBe(2)
+      expect(emptyMemory.stderr).toContain("in-memory store is empty")
+      expect(refused.code).toBe(3)
+      expect(refused.stderr.trim().split("\n")).toHaveLength(1)
+      expect(refused.stderr).toContain("cannot reach the store at redis://127.0.0.1:1")
+      expect(secretEnv.code).toBe(3)
+      expect(secretEnv.stdout + secretEnv.stderr).not.toContain("hunter2")
+      expect(secretEnv.stdout).toMatch(/^store: Unavailable/)
+      for (const run of [emptyMemory, refused, secretEnv]) noStackTrace(run)
+    }))
+
+  it.effect("in memory: scan --offline --json of the bundled lockfile reports exactly the oracle's findings; exit 1 at --fail-on any", () =>
+    Effect.gen(function*() {
+      const manager = yield* VulnerabilityManager.VulnerabilityManager
+      const run = yield* cli(["scan", lockfilePath, "--offline", "--json"])
+      expect(run.code).toBe(1)
+      const report = json(run)
+      const lockfile = snapshotLockfile()
+      expect(report.dependencies).toBe(lockfile.length)
+      let findings = 0
+      for (const { name, version } of lockfile) {
+        const result = report.results.find((r: any) => r.name === name && r.version === version)
+        expect(result, `${name}@${version}`).toBeDefined()
+        const all = yield* manager.query("npm", name)
+        const expected = npmOracle(all, name, version)
+        expect(result.findings.map((f: any) => f.id).sort()).toEqual(expected)
+        for (const finding of result.findings) {
+          checkFinding(finding, all.find((a) => a.id === finding.id)!, PackageKey.unsafeMake("npm", name))
+        }
+        findings += expected.length
+      }
+      expect(report.findings).toBe(findings)
+      expect(findings).toBeGreaterThan(5)
+      // The KEV-listed jquery advisory (CVE-2020-11023) is flagged.
+      const jquery = report.results.find((r: any) => r.name === "jquery")
+      expect(jquery.findings.some((f: any) => f.kev && f.aliases.includes("CVE-2020-11023"))).toBe(true)
+      expect(run.stderr).toContain("loaded snapshot")
+    }))
+
+  it.effect("in memory: scan of the PURL list agrees with the manager in every ecosystem; --fail-on gates by severity", () =>
+    Effect.gen(function*() {
+      const manager = yield* VulnerabilityManager.VulnerabilityManager
+      const gateDir = mkdtempSync(join(tmpdir(), "vulnera-cli-gate-"))
+      const gateFile = join(gateDir, "purls.txt")
+      writeFileSync(gateFile, "# one MEDIUM finding, one clean version\npkg:npm/lodash@4.17.20\npkg:npm/lodash@4.17.21  # fixed\n")
+      const [purls, atHigh, atMedium] = yield* Effect.all([
+        cli(["scan", purlsPath, "--offline", "--json", "--fail-on", "critical", "--ignore-unrated"]),
+        cli(["scan", gateFile, "--offline", "--fail-on", "high"]),
+        cli(["scan", gateFile, "--offline", "--json", "--fail-on", "medium"])
+      ], { concurrency: 3 })
+      rmSync(gateDir, { recursive: true, force: true })
+
+      const report = json(purls)
+      let critical = 0
+      for (const result of report.results) {
+        const expected = yield* manager.matches(result.ecosystem, result.name, result.version)
+        expect(result.findings.map((f: any) => f.id).sort(), `${result.name}@${result.version}`).toEqual(
+          expected.map((a) => a.id).sort()
+        )
+        critical += expected.filter((a) => Option.exists(Cvss.advisoryScore(a), (s) => s.severity === "CRITICAL")).length
+      }
+      expect(report.results.length).toBe(
+        purlsFileLines().filter((l) => Option.isSome(Purl.parse(l).pipe(Effect.option, Effect.runSync))).length
+      )
+      expect(report.atOrAboveFailOn).toBe(critical)
+      expect(purls.code).toBe(critical > 0 ? 1 : 0)
+
+      // lodash@4.17.20's one advisory, rated by Cvss.advisoryScore: the gate trips at or below its level.
+      const lodash = (yield* manager.matches("npm", "lodash", "4.17.20"))
+      expect(lodash).toHaveLength(1)
+      const level = Option.getOrThrow(Cvss.advisoryScore(lodash[0]!)).severity
+      const rank = ["LOW", "MEDIUM", "HIGH", "CRITICAL"].indexOf(level)
+      expect(atHigh.code).toBe(rank >= 2 ? 1 : 0)
+      expect(atMedium.code).toBe(rank >= 1 ? 1 : 0)
+      expect(atHigh.stdout).toMatch(rank >= 2 ? /^fail: 1 finding at or above --fail-on high/m : /^pass: nothing at or above --fail-on high/m)
+      expect(json(atMedium).results.find((r: any) => r.version === "4.17.21").findings).toEqual([])
+    }))
+
+  it.effect("in memory: query prints the table's key rows; --kev-only --json keeps only KEV-listed advisories", () =>
+    Effect.gen(function*() {
+      const manager = yield* VulnerabilityManager.VulnerabilityManager
+      const [table, kevOnly] = yield* Effect.all([
+        cli(["query", "npm", "jquery", "--version", "3.4.1", "--enriched", "--offline"]),
+        cli(["query", "NPM", "jQuery", "--version=3.4.1", "--kev-only", "--json", "--offline"])
+      ], { concurrency: 2 })
+      expect(table.code).toBe(0)
+      const expected = yield* manager.matches("npm", "jquery", "3.4.1")
+      expect(expected.length).toBeGreaterThan(0)
+      const lines = table.stdout.split("\n")
+      expect(lines.find((l) => l.startsWith("id "))).toMatch(/^id\s+aliases\s+severity\s+EPSS\s+KEV\s+affected\s+fixed/)
+      expect(table.stdout).toContain(`npm jquery@3.4.1: ${expected.length} advisories affecting this version`)
+      for (const advisory of expected) {
+        const row = lines.find((l) => l.startsWith(`${advisory.id} `))
+        expect(row, advisory.id).toBeDefined()
+        const listed = cveIds(advisory).some((c) => kevCves().has(c))
+        expect(/\sKEV\s/.test(row!)).toBe(listed)
+        expect(row).toContain(Option.getOrThrow(Cvss.advisoryScore(advisory)).severity)
+      }
+      expect(kevOnly.code).toBe(0)
+      const answer = json(kevOnly)
+      const listed = expected.filter((a) => cveIds(a).some((c) => kevCves().has(c))).map((a) => a.id)
+      expect(answer.findings.map((f: any) => f.id)).toEqual(listed)
+      expect(answer.findings.every((f: any) => f.kev === true && f.advisory.id === f.id)).toBe(true)
+    }))
+
+  it.effect("Redis: sync --offline --enrichment, then health, query, scan and reset-sync as separate processes", () =>
+    Effect.gen(function*() {
+      const redis = ["--redis", server.current().url]
+      const sync = yield* cli(["sync", "--offline", "--enrichment", ...redis])
+      expect(sync.code, sync.stderr).toBe(0)
+      const ids = snapshotIds()
+      for (const ecosystem of snapshotEcosystems) {
+        const row = sync.stdout.split("\n").find((l) => l.startsWith(`osv.${ecosystem.toLowerCase()} `))
+        expect(row, ecosystem).toMatch(new RegExp(`^osv\\.\\S+\\s+full\\s+succeeded\\s+${ids.get(ecosystem)!.length}\\s`))
+      }
+      expect(sync.stdout).toMatch(new RegExp(`^kev\\s+full\\s+succeeded\\s+${snapshotKev().length}\\s`, "m"))
+      expect(sync.stdout).toMatch(new RegExp(`^epss\\s+full\\s+succeeded\\s+${snapshotEpss().size}\\s`, "m"))
+      expect(sync.stderr).toContain("[sync] osv.npm: started (full")
+
+      const [health, query, scan] = yield* Effect.all([
+        cli(["health", "--json", ...redis]),
+        cli(["query", "npm", "jquery", "--version", "3.4.1", "--enriched", "--json", ...redis]),
+        cli(["scan", lockfilePath, "--json", "--fail-on", "critical", "--ignore-unrated"], { REDIS_URL: server.current().url })
+      ], { concurrency: 3 })
+      expect(health.code).toBe(0)
+      const status = json(health)
+      expect(status.store.status).toBe("Healthy")
+      expect(status.store.advisoryCount).toBe(new Set(Array.from(ids.values()).flat()).size)
+      expect(status.sync.filter((s: any) => s.lastSync !== null).length).toBe(snapshotEcosystems.length + 2)
+
+      const manager = yield* VulnerabilityManager.VulnerabilityManager
+      const jquery = yield* manager.query("npm", "jquery")
+      expect(json(query).findings.map((f: any) => f.id).sort()).toEqual(npmOracle(jquery, "jquery", "3.4.1"))
+
+      const report = json(scan)
+      for (const result of report.results) {
+        const all = yield* manager.query("npm", result.name)
+        expect(result.findings.map((f: any) => f.id).sort()).toEqual(npmOracle(all, result.name, result.version))
+      }
+      expect(scan.code).toBe(report.atOrAboveFailOn > 0 ? 1 : 0)
+
+      const reset = yield* cli(["reset-sync", "osv.NPM", ...redis])
+      expect(reset.code).toBe(0)
+      expect(reset.stdout).toContain("reset 1 sync timestamp for osv.NPM")
+      const after = json(yield* cli(["health", "--json", ...redis]))
+      const npm = after.sync.find((s: any) => s.unit === "osv.npm")
+      expect(npm.lastSync).toBeNull()
+      expect(after.sync.find((s: any) => s.unit === "osv.pypi").lastSync).not.toBeNull()
+    }))
+
+  it.effect("Redis: ossindex asks a local OSS Index once, then answers from the cache; invalidate-ossindex drops it", () =>
+    Effect.gen(function*() {
+      const fixture = readFixture("ossindex/ossindex-python_oss-index-response-1-vulnerability.json")
+      const ossIndex = yield* makeTestServer({ "POST /api/v3/component-report": { body: fixture } })
+      const env = { VULNERA__SOURCES__OSSINDEX_URL: ossIndex.url, REDIS_URL: server.current().url }
+      const purl = "pkg:pypi/pip@19.2.0"
+      const first = json(yield* cli(["ossindex", purl, "--json"], env))
+      const expected = JSON.parse(fixture)[0].vulnerabilities.map((v: any) => v.displayName ?? v.id)
+      expect(first).toHaveLength(1)
+      expect(first[0].fromCache).toBe(false)
+      expect(first[0].findings).toHaveLength(expected.length)
+      const second = yield* cli(["ossindex", "pkg:PYPI/pip@19.2.0", "--json"], env)
+      expect(second.code).toBe(0)
+      expect(json(second)[0].fromCache).toBe(true)
+      expect(json(second)[0].findings.map((f: any) => f.id)).toEqual(first[0].findings.map((f: any) => f.id))
+      expect(ossIndex.requests).toHaveLength(1)
+      const invalidate = yield* cli(["invalidate-ossindex", purl], env)
+      expect(invalidate.code).toBe(0)
+      expect(invalidate.stdout).toContain("removed 1 cached OSS Index answer")
+    }).pipe(Effect.scoped))
+
+  it.effect("npm start runs the demo offline: health, the lockfile report with the KEV-listed jquery finding", () =>
+    Effect.gen(function*() {
+      const run = yield* spawnRun(process.platform === "win32" ? "npm.cmd" : "npm", ["start"], baseEnv())
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stdout).toMatch(/^store: Healthy, \d+ advisories, in memory/m)
+      const count = Number(/^store: Healthy, (\d+) advisories/m.exec(run.stdout)![1])
+      expect(count).toBe(new Set(Array.from(snapshotIds().values()).flat()).size)
+      const jqueryRow = run.stdout.split("\n").find((l) => /^jquery@3\.4\.1\s+GHSA-jpcq-cgw6-v4j6\s/.test(l))
+      expect(jqueryRow).toMatch(/\sKEV\s/)
+      expect(run.stdout).toContain("known exploited (CISA KEV): GHSA-jpcq-cgw6-v4j6 in jquery@3.4.1")
+      const summary = /^(\d+) dependencies checked .* (\d+) vulnerable, (\d+) findings/m.exec(run.stdout)
+      expect(Number(summary![1])).toBe(snapshotLockfile().length)
+      expect(Number(summary![3])).toBeGreaterThan(0)
+    }))
+})
+
+const purlsFileLines = () =>
+  readText(purlsPath).split("\n").map((l) => l.replace(/\s+#.*$/, "").trim()).filter((l) => l !== "" && !l.startsWith("#"))
+
+const readText = (path: string) => readFileSync(path, "utf8")
+
+const readFixture = (name: string) => readText(join(repo, "test", "fixtures", name))
