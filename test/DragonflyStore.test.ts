@@ -214,6 +214,41 @@ describe("DragonflyStore (Redis specifics)", () => {
     }).pipe(Effect.provide(testLayer({ keyPrefix: prefix })))
   })
 
+  it.live("decoded values are reused only while the stored bytes are unchanged", () => {
+    const prefix = uniquePrefix("cache")
+    const keys = keyOf(prefix)
+    const first = variant(base, "GHSA-cache-0001", [["npm", "cached"]], { summary: "first" })
+    return Effect.gen(function*() {
+      const store = yield* AdvisoryStore
+      const kit = yield* StoreTestKit
+      yield* store.storeAdvisory(first)
+      const read = yield* store.getByPackage("npm", "cached")
+      expect(yield* store.getByPackage("npm", "cached")).toEqual(read)
+      yield* kit.writeRaw(keys.data(first.id), Buffer.from("not zstd"))
+      const corrupt = yield* Effect.flip(store.getByPackage("npm", "cached"))
+      expect(corrupt).toMatchObject({ _tag: "CorruptEntry", key: keys.data(first.id) })
+      yield* store.storeAdvisory({ ...first, summary: "second" })
+      expect((yield* store.getByPackage("npm", "cached")).map((a) => a.summary)).toEqual(["second"])
+      expect(Option.map(yield* store.getAdvisory(first.id), (a) => a.summary)).toEqual(Option.some("second"))
+    }).pipe(Effect.provide(testLayer({ keyPrefix: prefix })))
+  })
+
+  it.live("the configured compression level is used for stored values", () => {
+    const sizes = Effect.forEach([1, 19] as const, (compressionLevel) => {
+      const prefix = uniquePrefix(`level${compressionLevel}`)
+      return Effect.gen(function*() {
+        const store = yield* AdvisoryStore
+        const redis = yield* Raw
+        yield* store.storeAdvisory(base)
+        return yield* promise(() => redis.strlen(keyOf(prefix).data(base.id)))
+      }).pipe(Effect.provide(testLayer({ keyPrefix: prefix, compressionLevel })))
+    })
+    return Effect.map(sizes, ([fast, small]) => {
+      expect(small!).toBeGreaterThan(0)
+      expect(small!).toBeLessThan(fast!)
+    })
+  })
+
   it.live("a server stopped mid-operation gives a typed retryable error, and the same layer recovers after a restart", () =>
     Effect.gen(function*() {
       const own = yield* makeRedisServer

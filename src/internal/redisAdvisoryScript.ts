@@ -44,22 +44,34 @@ local fresh = 0
 if mode == 'put' then fresh = tonumber(ARGV[8]) end
 local removed = 0
 for i = 4 + fresh, #KEYS do removed = removed + redis.call('SREM', KEYS[i], id) end
-redis.call('DEL', KEYS[2])
-if mode == 'put' then
-  if ARGV[6] == '0' then
-    redis.call('SET', KEYS[1], ARGV[5])
-  else
-    redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[6])
-  end
-  for i = 1, fresh do
-    redis.call('SADD', KEYS[3 + i], id)
-    redis.call('SADD', KEYS[2], ARGV[8 + i])
-  end
-  redis.call('ZADD', KEYS[3], ARGV[7], id)
-else
+if mode ~= 'put' then
+  redis.call('DEL', KEYS[2])
   if mode == 'del' then redis.call('DEL', KEYS[1]) end
   redis.call('ZREM', KEYS[3], id)
+  return {1, existed, removed}
 end
+if ARGV[6] == '0' then
+  redis.call('SET', KEYS[1], ARGV[5])
+else
+  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[6])
+end
+for i = 1, fresh do redis.call('SADD', KEYS[3 + i], id) end
+-- Re-syncing an unchanged advisory: pkgs:<id> already lists exactly the new memberships.
+local same = #members == fresh
+if same then
+  local wanted = {}
+  for i = 9, 8 + fresh do wanted[ARGV[i]] = true end
+  for _, m in ipairs(members) do
+    if not wanted[m] then same = false end
+  end
+end
+if not same then
+  redis.call('DEL', KEYS[2])
+  for i = 9, 8 + fresh, 500 do
+    redis.call('SADD', KEYS[2], unpack(ARGV, i, math.min(i + 499, 8 + fresh)))
+  end
+end
+redis.call('ZADD', KEYS[3], ARGV[7], id)
 return {1, existed, removed}
 `
 
