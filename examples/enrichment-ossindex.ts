@@ -13,7 +13,7 @@
  * `redisUrl` left out, `layerFromEnv` would use `REDIS_URL` like everything else.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect } from "effect"
 import { readFileSync } from "node:fs"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
