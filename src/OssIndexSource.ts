@@ -234,6 +234,9 @@ const affectedOf = (purl: Purl.Purl, ranges: ReadonlyArray<string>): Affected =>
  * @since 0.1.0
  * @category Conversions
  */
+const aliasesOf = (id: string, vulnerability: Vulnerability): ReadonlyArray<string> =>
+  Array.from(new Set([vulnerability.id, vulnerability.displayName ?? id])).filter((alias) => alias !== id && alias !== "")
+
 export const toAdvisories = (report: ComponentReport): ReadonlyArray<Advisory> => {
   const purl = parsePurl(report.coordinates)
   return report.vulnerabilities.map((vulnerability): Advisory => {
@@ -252,7 +255,9 @@ export const toAdvisories = (report: ComponentReport): ReadonlyArray<Advisory> =
     ].filter((ref, i, all) => all.findIndex((other) => other.url === ref.url) === i)
     return {
       id,
-      ...(id !== vulnerability.id ? { aliases: [vulnerability.id] } : {}),
+      // Keep every name OSS Index gives (its UUID and its readable `displayName`, e.g.
+      // OSSINDEX-783f-ea46-c3cd) as aliases, so a CVE-less vulnerability stays recognizable.
+      ...(aliasesOf(id, vulnerability).length > 0 ? { aliases: aliasesOf(id, vulnerability) } : {}),
       ...(vulnerability.title !== undefined ? { summary: vulnerability.title } : {}),
       ...(vulnerability.description !== undefined ? { details: vulnerability.description } : {}),
       ...(severity.length > 0 ? { severity } : {}),

@@ -255,7 +255,9 @@ describe("OssIndexSource.toAdvisories", () => {
         const advisory = advisories[i]!
         const cve = v.cve ?? (v.displayName?.startsWith("CVE-") ? v.displayName : undefined)
         expect(advisory.id).toBe(cve ?? v.id)
-        expect(advisory.aliases).toEqual(cve !== undefined && cve !== v.id ? [v.id] : undefined)
+        // Every other name OSS Index gives (its id, its displayName) is an alias.
+        const others = Array.from(new Set([v.id, v.displayName ?? advisory.id])).filter((n) => n !== advisory.id)
+        expect(advisory.aliases).toEqual(others.length > 0 ? others : undefined)
         expect(advisory.summary).toBe(v.title)
         expect(advisory.details).toBe(v.description)
         expect(advisory.severity).toEqual(
