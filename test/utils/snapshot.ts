@@ -3,6 +3,9 @@
  * an EPSS subset) as `file://` URLs, and independent readers of it used as test oracles.
  */
 import { readdirSync, readFileSync } from "node:fs"
+import * as semver from "semver"
+import type { Advisory } from "../../src/Advisory.js"
+import * as PackageKey from "../../src/PackageKey.js"
 import { gunzipSync } from "node:zlib"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -63,3 +66,33 @@ export const snapshotLockfile = (): ReadonlyArray<{ readonly name: string; reado
     .filter(([path, entry]) => path.startsWith("node_modules/") && entry.version !== undefined)
     .map(([path, entry]) => ({ name: path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length), version: entry.version! }))
 }
+
+/**
+ * An independent oracle for npm packages: osv.dev's enumerated `versions` when the record has
+ * them, else the record's (in-order) SEMVER intervals evaluated directly with the `semver`
+ * package. Returns the affecting advisories' ids, sorted.
+ */
+export const npmOracleAffected = (advisories: ReadonlyArray<Advisory>, name: string, version: string): ReadonlyArray<string> =>
+  advisories
+    .filter((a) =>
+      (a.affected ?? []).some((entry) => {
+        if (entry.package === undefined || !PackageKey.same(entry.package, PackageKey.unsafeMake("npm", name))) return false
+        if (entry.versions !== undefined && entry.versions.length > 0) return entry.versions.includes(version)
+        return (entry.ranges ?? []).some((range) => {
+          let start: string | undefined
+          for (const event of range.events) {
+            if (event.introduced !== undefined) start = event.introduced === "0" ? "0.0.0-0" : event.introduced
+            const end = event.fixed ?? event.last_affected
+            if (end !== undefined && start !== undefined) {
+              const inside = semver.gte(version, start) &&
+                (event.fixed !== undefined ? semver.lt(version, end) : semver.lte(version, end))
+              if (inside) return true
+              start = undefined
+            }
+          }
+          return start !== undefined && semver.gte(version, start)
+        })
+      })
+    )
+    .map((a) => a.id)
+    .sort()
