@@ -20,7 +20,6 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import * as semver from "semver"
 import type { Advisory } from "../src/Advisory.js"
 import { cveIds } from "../src/Advisory.js"
 import * as Compression from "../src/Compression.js"
@@ -34,7 +33,16 @@ import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import * as Manifests from "../src/cli/manifests.js"
 import { makeTestServer } from "./utils/httpServer.js"
 import { useRedisServer } from "./utils/redis.js"
-import { snapshotDir, snapshotEcosystems, snapshotEpss, snapshotIds, snapshotKev, snapshotLockfile, snapshotUrls } from "./utils/snapshot.js"
+import {
+  npmOracleAffected,
+  snapshotDir,
+  snapshotEcosystems,
+  snapshotEpss,
+  snapshotIds,
+  snapshotKev,
+  snapshotLockfile,
+  snapshotUrls
+} from "./utils/snapshot.js"
 
 const repo = fileURLToPath(new URL("..", import.meta.url))
 const server = useRedisServer({ beforeAll, afterAll })
@@ -118,32 +126,6 @@ const oracleLayer = VulnerabilityManager.layer().pipe(
   Layer.orDie
 )
 
-/** osv.dev's enumerated versions, else the record's SEMVER intervals evaluated with `semver`. */
-const npmOracle = (advisories: ReadonlyArray<Advisory>, name: string, version: string): ReadonlyArray<string> =>
-  advisories
-    .filter((a) =>
-      (a.affected ?? []).some((entry) => {
-        if (entry.package === undefined || !PackageKey.same(entry.package, PackageKey.unsafeMake("npm", name))) return false
-        if (entry.versions !== undefined && entry.versions.length > 0) return entry.versions.includes(version)
-        return (entry.ranges ?? []).some((range) => {
-          let start: string | undefined
-          for (const event of range.events) {
-            if (event.introduced !== undefined) start = event.introduced === "0" ? "0.0.0-0" : event.introduced
-            const end = event.fixed ?? event.last_affected
-            if (end !== undefined && start !== undefined) {
-              const inside = semver.gte(version, start) &&
-                (event.fixed !== undefined ? semver.lt(version, end) : semver.lte(version, end))
-              if (inside) return true
-              start = undefined
-            }
-          }
-          return start !== undefined && semver.gte(version, start)
-        })
-      })
-    )
-    .map((a) => a.id)
-    .sort()
-
 const kevCves = () => new Set(snapshotKev().map((k) => k.cveID))
 
 /** Highest EPSS over the advisory's CVEs, from the snapshot's CSV. */
@@ -213,7 +195,7 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
         const result = report.results.find((r: any) => r.name === name && r.version === version)
         expect(result, `${name}@${version}`).toBeDefined()
         const all = yield* manager.query("npm", name)
-        const expected = npmOracle(all, name, version)
+        const expected = npmOracleAffected(all, name, version)
         expect(result.findings.map((f: any) => f.id).sort()).toEqual(expected)
         for (const finding of result.findings) {
           checkFinding(finding, all.find((a) => a.id === finding.id)!, PackageKey.unsafeMake("npm", name))
@@ -333,12 +315,12 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
 
       const manager = yield* VulnerabilityManager.VulnerabilityManager
       const jquery = yield* manager.query("npm", "jquery")
-      expect(json(query).findings.map((f: any) => f.id).sort()).toEqual(npmOracle(jquery, "jquery", "3.4.1"))
+      expect(json(query).findings.map((f: any) => f.id).sort()).toEqual(npmOracleAffected(jquery, "jquery", "3.4.1"))
 
       const report = json(scan)
       for (const result of report.results) {
         const all = yield* manager.query("npm", result.name)
-        expect(result.findings.map((f: any) => f.id).sort()).toEqual(npmOracle(all, result.name, result.version))
+        expect(result.findings.map((f: any) => f.id).sort()).toEqual(npmOracleAffected(all, result.name, result.version))
       }
       expect(scan.code).toBe(report.atOrAboveFailOn > 0 ? 1 : 0)
 

@@ -45,6 +45,9 @@ export const snapshotOption = Options.directory("snapshot", { exists: "yes" }).p
   Options.optional
 )
 
+/** `--redis`, `--offline`, `--snapshot`: the options of every command that reads synced data. */
+export const storeAndDataOptions = { redis: redisOption, offline: offlineOption, snapshot: snapshotOption } as const
+
 /** The store a command uses. */
 export interface StoreChoice {
   readonly kind: "memory" | "redis"
@@ -184,4 +187,23 @@ export const requireData = (store: StoreChoice) =>
         )
         : usage(`the store at ${store.display} holds no advisories: run \`vulnera sync\` first (or add --offline)`)
     )
+  })
+
+/**
+ * Runs `body` with the manager over the store and data chosen by `--redis`, `--offline` and
+ * `--snapshot` (OSV narrowed to `ecosystems` when given).
+ */
+export const withManager = <A, E, R>(
+  args: { readonly redis: Option.Option<string>; readonly offline: boolean; readonly snapshot: Option.Option<string> },
+  body: (store: StoreChoice, data: DataChoice) => Effect.Effect<A, E, R>,
+  ecosystems?: ReadonlyArray<string>
+): Effect.Effect<
+  A,
+  E | CliExit | ConfigurationError,
+  Exclude<R, VulnerabilityManager.VulnerabilityManager> | FileSystem.FileSystem
+> =>
+  Effect.gen(function*() {
+    const store = yield* chooseStore(args.redis)
+    const data = yield* chooseData({ offline: args.offline, snapshot: args.snapshot, ...(ecosystems ? { ecosystems } : {}) })
+    return yield* body(store, data).pipe(Effect.provide(managerLayer(store, data)))
   })

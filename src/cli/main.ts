@@ -6,7 +6,7 @@
  */
 import { Command, HelpDoc, Usage } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Effect, Logger, LogLevel } from "effect"
+import { Console, Effect, Logger, LogLevel } from "effect"
 import { demoCommand } from "./commands/demo.js"
 import { healthCommand } from "./commands/health.js"
 import { invalidateOssIndexCommand, ossIndexCommand } from "./commands/ossindex.js"
@@ -86,7 +86,17 @@ const report = (exit: CliExit, argv: ReadonlyArray<string>) =>
 
 const argv = rewriteVersionFlag(process.argv)
 
-const program = cli(argv).pipe(
+/**
+ * @effect/cli writes its help and parse errors with ANSI styles even into pipes and files; this
+ * wraps the console to drop them there (and under NO_COLOR), like the rest of the output.
+ */
+const plain = (base: Console.Console): Console.Console => {
+  const strip = (stream: NodeJS.WriteStream) => (args: ReadonlyArray<unknown>) =>
+    painter(stream).enabled ? args : args.map((a) => (typeof a === "string" ? stripAnsi(a) : a))
+  return { ...base, log: (...args) => base.log(...strip(process.stdout)(args)), error: (...args) => base.error(...strip(process.stderr)(args)) }
+}
+
+const program = Console.consoleWith((base) => Effect.withConsole(cli(argv), plain(base))).pipe(
   Effect.catchAllCause((cause) => report(fromCause(cause), argv)),
   // Library warnings (e.g. "sync unit failed") repeat what the commands report; keep them off stdout.
   Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),

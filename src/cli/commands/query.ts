@@ -11,14 +11,10 @@ import * as MatchOptions from "../../MatchOptions.js"
 import * as PackageKey from "../../PackageKey.js"
 import * as VulnerabilityManager from "../../VulnerabilityManager.js"
 import {
-  chooseData,
-  chooseStore,
   isSnapshot,
-  managerLayer,
-  offlineOption,
-  redisOption,
   requireData,
-  snapshotOption
+  storeAndDataOptions,
+  withManager
 } from "../environment.js"
 import { fromError, usage } from "../failure.js"
 import {
@@ -149,14 +145,10 @@ export const queryCommand = Command.make(
       Options.withDescription("Group advisories describing the same vulnerability (shared ids or aliases: GHSA, CVE, PYSEC, ...).")
     ),
     json: Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table.")),
-    redis: redisOption,
-    offline: offlineOption,
-    snapshot: snapshotOption
+    ...storeAndDataOptions
   },
   (args) =>
     Effect.gen(function*() {
-      const store = yield* chooseStore(args.redis)
-      const data = yield* chooseData({ offline: args.offline, snapshot: args.snapshot })
       const key = yield* Effect.mapError(PackageKey.make(args.ecosystem, args.name), (e) => usage(e.message, "query"))
       const filters = yield* Effect.mapError(
         MatchOptions.make({
@@ -168,7 +160,7 @@ export const queryCommand = Command.make(
         (e) => usage(e.message, "query")
       )
       const version = Option.map(args.version, (v) => v.trim())
-      yield* Effect.gen(function*() {
+      yield* withManager(args, (store, data) => Effect.gen(function*() {
         const manager = yield* VulnerabilityManager.VulnerabilityManager
         if (isSnapshot(data)) yield* loadSnapshot(data)
         const health = yield* requireData(store)
@@ -230,7 +222,7 @@ export const queryCommand = Command.make(
           lines.push("note: no KEV/EPSS data in the store; run `vulnera sync --enrichment` (or use --offline).")
         }
         yield* Console.log(lines.join("\n"))
-      }).pipe(Effect.provide(managerLayer(store, data)))
+      }))
     })
 ).pipe(
   Command.withDescription(

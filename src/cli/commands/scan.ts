@@ -6,14 +6,10 @@ import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Console, Effect, Option } from "effect"
 import {
-  chooseData,
-  chooseStore,
   isSnapshot,
-  managerLayer,
-  offlineOption,
-  redisOption,
   requireData,
-  snapshotOption
+  storeAndDataOptions,
+  withManager
 } from "../environment.js"
 import { CliExit, ExitCode, findings as findingsExit, unavailable, usage } from "../failure.js"
 import { thresholds } from "../findings.js"
@@ -58,16 +54,12 @@ export const scanCommand = Command.make(
       Options.withDescription("Leave findings without a published severity out of the --fail-on gate (they are still listed).")
     ),
     json,
-    redis: redisOption,
-    offline: offlineOption,
-    snapshot: snapshotOption
+    ...storeAndDataOptions
   },
   (args) =>
     Effect.gen(function*() {
-      const store = yield* chooseStore(args.redis)
-      const data = yield* chooseData({ offline: args.offline, snapshot: args.snapshot })
       const manifest = yield* readManifest(args.file, args.format)
-      yield* Effect.gen(function*() {
+      yield* withManager(args, (store, data) => Effect.gen(function*() {
         if (isSnapshot(data)) yield* loadSnapshot(data)
         yield* requireData(store)
         const report = yield* scanManifest(args.file, manifest)
@@ -83,7 +75,7 @@ export const scanCommand = Command.make(
           return yield* new CliExit({ code: ExitCode.findings, message: "some dependencies could not be checked" })
         }
         if (gated(report, gate).length > 0) return yield* findingsExit
-      }).pipe(Effect.provide(managerLayer(store, data)))
+      }))
     })
 ).pipe(
   Command.withDescription(

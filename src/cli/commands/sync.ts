@@ -6,15 +6,11 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import * as VulnerabilityManager from "../../VulnerabilityManager.js"
 import {
-  chooseData,
-  chooseStore,
   type DataChoice,
-  managerLayer,
-  offlineOption,
-  redisOption,
   requireReachable,
-  snapshotOption,
-  type StoreChoice
+  storeAndDataOptions,
+  type StoreChoice,
+  withManager
 } from "../environment.js"
 import { CliExit, ExitCode, findings } from "../failure.js"
 import { durationText, makeSyncDisplay, summaryTable } from "../progress.js"
@@ -85,15 +81,11 @@ export const syncCommand = Command.make(
     enrichment: Options.boolean("enrichment").pipe(
       Options.withDescription("Also download the CISA KEV catalog and FIRST EPSS scores.")
     ),
-    redis: redisOption,
-    offline: offlineOption,
-    snapshot: snapshotOption
+    ...storeAndDataOptions
   },
   (args) =>
-    Effect.gen(function*() {
-      const store = yield* chooseStore(args.redis)
-      const data = yield* chooseData({ offline: args.offline, snapshot: args.snapshot, ecosystems: args.ecosystems })
-      yield* Effect.gen(function*() {
+    withManager(args, (store, data) =>
+      Effect.gen(function*() {
         yield* requireReachable(store)
         yield* Effect.sync(() => process.stderr.write(`${describeTarget(store, data)}\n`))
         const outcome = yield* syncWithProgress({ enrichment: args.enrichment })
@@ -104,8 +96,7 @@ export const syncCommand = Command.make(
           )
         }
         if (outcome.failed) return yield* findings
-      }).pipe(Effect.provide(managerLayer(store, data)))
-    })
+      }), args.ecosystems)
 ).pipe(
   Command.withDescription(
     "Sync advisories from OSV (one unit per ecosystem; incremental after the first run) and, with --enrichment, " +
