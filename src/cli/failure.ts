@@ -69,10 +69,12 @@ export const fromError = (error: unknown): CliExit => {
     case "StoreError":
       return unavailable(`store error: ${messageOf(error)}`)
     case "InvalidInput":
-    case "ConfigurationError":
     case "UnknownSource":
-    case "NotConfigured":
       return usage(messageOf(error))
+    case "ConfigurationError":
+    case "NotConfigured":
+      // The invocation is fine; the environment is not: no usage text, it would not help.
+      return new CliExit({ code: ExitCode.usage, message: `configuration: ${messageOf(error)}` })
     case "CorruptEntry":
     case "CompressionError":
       return new CliExit({ code: ExitCode.findings, message: `store data error: ${messageOf(error)}` })

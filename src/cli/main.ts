@@ -6,7 +6,7 @@
  */
 import { Command, HelpDoc, Usage } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Logger, LogLevel } from "effect"
+import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
 import { demoCommand } from "./commands/demo.js"
 import { healthCommand } from "./commands/health.js"
 import { invalidateOssIndexCommand, ossIndexCommand } from "./commands/ossindex.js"
@@ -106,8 +106,10 @@ const program = Console.consoleWith((base) => Effect.withConsole(cli(argv), plai
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
-  teardown: (_, onExit) => {
-    process.exitCode = exitCode
-    onExit(exitCode)
+  teardown: (exit, onExit) => {
+    // Ctrl-C interrupts the program from outside, past `catchAllCause`.
+    const code = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? ExitCode.interrupted : exitCode
+    process.exitCode = code
+    onExit(code)
   }
 })

@@ -57,6 +57,9 @@ export const healthCommand = Command.make("health", { redis: redisOption, json }
       yield* Console.log(
         health.store.status === "Unavailable" ? healthLine(health, store, paint) : `${healthLine(health, store, paint)}\n\n${syncStatusTable(health)}`
       )
+      if (store.kind === "memory") {
+        yield* Console.log("note: the in-memory store starts empty on every run; use --redis URL or REDIS_URL for a lasting store.")
+      }
     }
     if (health.store.status === "Unavailable") {
       return yield* unavailable(unreachableMessage(store, health.store.detail))
