@@ -32,7 +32,7 @@ export const syncWithProgress = (options: { readonly enrichment: boolean }) =>
     const stats = yield* manager.syncAll({ onEvent: display.onEvent })
     let enrichment: VulnerabilityManager.EnrichmentSyncResult | undefined
     if (options.enrichment) {
-      yield* Effect.sync(() => process.stderr.write("[sync] kev, epss: downloading the KEV catalog and EPSS scores\n"))
+      yield* Effect.sync(() => process.stderr.write("[sync] kev, epss: fetching the KEV catalog and EPSS scores\n"))
       enrichment = yield* manager.syncEnrichment
     }
     const failed = stats.failed > 0 || enrichment?.kev.status === "failed" || enrichment?.epss.status === "failed"
