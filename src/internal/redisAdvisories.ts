@@ -5,7 +5,7 @@
 import { Array as Arr, Chunk, Clock, Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
 import { Advisory } from "../Advisory.js"
 import type { AdvisoryStoreShape, UpsertResult } from "../AdvisoryStore.js"
-import { CorruptEntry, InvalidInput } from "../Errors.js"
+import { CorruptEntry } from "../Errors.js"
 import * as PackageKey from "../PackageKey.js"
 import { type AdvisoryOp, applyAdvisoryOps, type Expiry } from "./redisAdvisoryScript.js"
 import {
@@ -41,39 +41,16 @@ const advisoryFromJson = (key: string, json: unknown): Effect.Effect<Advisory, C
     )
 }
 
-/** Whether an advisory is indexed under `suffix` (`indexSuffixes(a).includes(suffix)`, stopping at the first match). */
-const namesPackage = (advisory: Advisory, suffix: string): boolean => {
-  if (advisory.withdrawn !== undefined) return false
-  for (const affected of advisory.affected ?? []) {
-    const pkg = affected.package
-    if (pkg && pkg.ecosystem.trim() !== "" && pkg.name.trim() !== "") {
-      if (PackageKey.toIndexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name)) === suffix) return true
-    }
-  }
-  return false
+/**
+ * The index suffixes of an advisory, memoized per object: decoded advisories served from the cache
+ * are the same objects on every read, and some name hundreds of packages.
+ */
+const suffixMemo = new WeakMap<Advisory, ReadonlySet<string>>()
+const indexedUnder = (advisory: Advisory, suffix: string): boolean => {
+  let suffixes = suffixMemo.get(advisory)
+  if (suffixes === undefined) suffixMemo.set(advisory, suffixes = new Set(Codec.indexSuffixes(advisory)))
+  return suffixes.has(suffix)
 }
-
-/** An advisory checked before writing: JSON bytes and index suffixes computed once. */
-interface Prepared {
-  readonly advisory: Advisory
-  /** Held as a Buffer (off the V8 heap) until its chunk is written: cheaper for the GC than strings. */
-  readonly json: Buffer
-  readonly suffixes: ReadonlyArray<string>
-}
-
-/** Cheap checks before a write (a schema encode costs ~80µs per advisory; JSON.stringify is equivalent). */
-export const prepare = (advisory: Advisory): Effect.Effect<Prepared, InvalidInput> =>
-  Effect.flatMap(
-    typeof advisory !== "object" || advisory === null
-      ? Effect.fail(InvalidInput.of("advisory", String(advisory), "must be an object"))
-      : Codec.validateAdvisory(advisory),
-    (valid) =>
-      Effect.try({
-        // Both throw on values that are not JSON data (cycles, BigInt, a non-array `affected`).
-        try: () => ({ advisory: valid, json: Buffer.from(JSON.stringify(valid)), suffixes: Codec.indexSuffixes(valid) }),
-        catch: (error) => InvalidInput.of("advisory", valid.id, `not an OSV document: ${String(error)}`)
-      })
-  )
 
 /**
  * Decoded advisories by data key, reused while the stored bytes are byte-for-byte the same (so it
@@ -121,14 +98,16 @@ export const makeAdvisoryOperations = (context: RedisStoreContext, decodedCacheE
   const expiryAt = (now: number): Expiry =>
     ttlMillis === undefined ? { ttlMillis: 0, score: "+inf" } : { ttlMillis, score: String(now + ttlMillis) }
 
-  const readAdvisoryValue = (key: string, bytes: Buffer): Effect.Effect<Advisory, CorruptEntry> => {
-    const cached = cache.get(key, bytes)
-    if (cached !== undefined) return Effect.succeed(cached)
-    return decompressed(context, key, bytes).pipe(
+  /** Decodes a value (the cache is checked by the callers, which batch the misses). */
+  const decodeValue = (key: string, bytes: Buffer): Effect.Effect<Advisory, CorruptEntry> =>
+    decompressed(context, key, bytes).pipe(
       Effect.flatMap((raw) => Codec.jsonFromBytes(key, raw)),
       Effect.flatMap((json) => advisoryFromJson(key, json)),
       Effect.tap((advisory) => cache.set(key, bytes, advisory))
     )
+  const readAdvisoryValue = (key: string, bytes: Buffer): Effect.Effect<Advisory, CorruptEntry> => {
+    const cached = cache.get(key, bytes)
+    return cached === undefined ? decodeValue(key, bytes) : Effect.succeed(cached)
   }
 
   /** Old memberships of an advisory without `pkgs:<id>` (written by the Rust crate). */
@@ -169,12 +148,20 @@ export const makeAdvisoryOperations = (context: RedisStoreContext, decodedCacheE
   /** Advisories for `ids` (input order, `undefined` when absent) and the absent ids. */
   const readAdvisories = (operation: string, ids: ReadonlyArray<string>) =>
     Effect.gen(function*() {
-      const values = yield* mgetChunked(context, operation, ids.map(keys.data))
-      const found = yield* forEachInLanes(
-        values,
-        (value, i) => value === null ? Effect.succeed(undefined) : readAdvisoryValue(keys.data(ids[i]!), value)
-      )
-      return { found, missing: ids.filter((_, i) => values[i] === null) }
+      const dataKeys = ids.map(keys.data)
+      const values = yield* mgetChunked(context, operation, dataKeys)
+      const found: Array<Advisory | undefined> = new Array(ids.length)
+      const missing: Array<string> = []
+      const misses: Array<number> = []
+      values.forEach((value, i) => {
+        if (value === null) missing.push(ids[i]!)
+        else if ((found[i] = cache.get(dataKeys[i]!, value)) === undefined) misses.push(i)
+      })
+      yield* forEachInLanes(misses, (i) =>
+        Effect.map(decodeValue(dataKeys[i]!, values[i]!), (advisory) => {
+          found[i] = advisory
+        }))
+      return { found, missing }
     })
 
   /**
@@ -186,7 +173,7 @@ export const makeAdvisoryOperations = (context: RedisStoreContext, decodedCacheE
     Effect.gen(function*() {
       const { found, missing } = yield* readAdvisories(operation, ids)
       yield* purge(operation, missing, suffix)
-      return found.filter((a): a is Advisory => a !== undefined && namesPackage(a, suffix))
+      return found.filter((a): a is Advisory => a !== undefined && indexedUnder(a, suffix))
     })
 
   const indexSuffixOf = (ecosystem: string, name: string) =>
@@ -195,14 +182,14 @@ export const makeAdvisoryOperations = (context: RedisStoreContext, decodedCacheE
   const upsertBatch = (advisories: Iterable<Advisory>, source: string, operation: string) =>
     Effect.gen(function*() {
       // Everything is validated before anything is written: bad input never leaves half a batch.
-      const prepared = yield* Effect.forEach(Array.from(advisories), prepare)
+      const prepared = yield* Effect.forEach(Array.from(advisories), Codec.prepareAdvisory)
       const latest = Array.from(new Map(prepared.map((p) => [p.advisory.id, p] as const)).values())
       const result = { source, received: latest.length, inserted: 0, updated: 0, withdrawn: 0, staleIndexEntriesRemoved: 0 }
       if (latest.length === 0) return result satisfies UpsertResult
       // Two chunks in flight: one is compressed (thread pool) while the other's script runs.
       yield* Effect.forEach(Arr.chunksOf(latest, context.writeChunkSize), (chunk) =>
         Effect.gen(function*() {
-          const values = yield* forEachInLanes(chunk, (p) => Effect.map(compression.compress(p.json), toBuffer))
+          const values = yield* forEachInLanes(chunk, (p) => Effect.map(compression.compress(Buffer.from(p.json)), toBuffer))
           const expiry = expiryAt(yield* Clock.currentTimeMillis)
           const ops = chunk.map((p, i): AdvisoryOp => ({
             mode: "put",

@@ -10,25 +10,13 @@ import { CorruptEntry, InvalidInput } from "../Errors.js"
 import { OssIndexCacheEntry } from "../OssIndexCacheEntry.js"
 import * as PackageKey from "../PackageKey.js"
 import * as Purl from "../Purl.js"
-import { prepare } from "./redisAdvisories.js"
+import type { AdvisoryOperations } from "./redisAdvisories.js"
 import { parseTimestamp } from "./redisHealth.js"
 import { decompressed, mgetChunked, operationName, type RedisStoreContext, span, toBuffer } from "./redisStoreContext.js"
 import * as Codec from "./storeCodec.js"
 
 /** The enrichment, sync-timestamp and OSS Index operations of the store. */
-export type AuxiliaryOperations = Omit<
-  AdvisoryStoreShape,
-  | "storeAdvisory"
-  | "upsertBatch"
-  | "getAdvisory"
-  | "getBatch"
-  | "getByPackage"
-  | "streamByPackage"
-  | "idsByPackage"
-  | "removeAdvisory"
-  | "advisoryCount"
-  | "healthCheck"
->
+export type AuxiliaryOperations = Omit<AdvisoryStoreShape, keyof AdvisoryOperations | "healthCheck">
 
 /** Builds the enrichment, sync-timestamp and OSS Index operations. */
 export const makeAuxiliaryOperations = (context: RedisStoreContext): AuxiliaryOperations => {
@@ -52,7 +40,7 @@ export const makeAuxiliaryOperations = (context: RedisStoreContext): AuxiliaryOp
   const newOssEntry = (purl: string, advisories: ReadonlyArray<Advisory>, now: number) =>
     Effect.gen(function*() {
       const canonical = yield* Purl.normalize(purl)
-      const valid = yield* Effect.forEach(advisories, (a) => Effect.map(prepare(a), (p) => p.advisory))
+      const valid = yield* Effect.forEach(advisories, (a) => Effect.map(Codec.prepareAdvisory(a), (p) => p.advisory))
       const entry = new OssIndexCacheEntry({ purl: canonical, advisories: valid, cachedAt: now, ttlSeconds: config.ossIndexTtlSeconds })
       const bytes = yield* Effect.flatMap(Codec.ossEntryToBytes(entry), compression.compress)
       return { key: keys.ossIndex(canonical), entry, bytes: toBuffer(bytes) }
