@@ -84,6 +84,13 @@ const report = (exit: CliExit, argv: ReadonlyArray<string>) =>
     exitCode = exit.code
   })
 
+// `vulnera ... | head` closes stdout early; that ends the output, it is not an error to report.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(exitCode)
+  })
+}
+
 const argv = rewriteVersionFlag(process.argv)
 
 /**
