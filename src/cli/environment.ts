@@ -7,6 +7,7 @@
 import { Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Effect, Layer, Option } from "effect"
+import { isAbsolute, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type { ConfigurationError } from "../Errors.js"
 import { redactUrl } from "../internal/config.js"
@@ -17,6 +18,12 @@ import { type CliExit, unavailable, usage } from "./failure.js"
 
 /** The bundled offline snapshot (`examples/data`), two levels above both `src/cli` and `dist/cli`. */
 export const bundledSnapshotDir = fileURLToPath(new URL("../../examples/data", import.meta.url))
+
+/** A path as printed: relative to the working directory when it is below it. */
+export const displayPath = (path: string): string => {
+  const shown = relative(process.cwd(), path)
+  return shown === "" || shown.startsWith("..") || isAbsolute(shown) ? path : shown
+}
 
 /** `--redis URL`: overrides `REDIS_URL`. */
 export const redisOption = Options.text("redis").pipe(

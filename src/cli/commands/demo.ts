@@ -12,6 +12,7 @@ import {
   bundledSnapshotDir,
   chooseData,
   chooseStore,
+  displayPath,
   managerLayer,
   redisOption,
   requireReachable
@@ -62,8 +63,8 @@ export const demoCommand = Command.make(
         yield* Console.log(`${summaryTable(outcome.stats, outcome.enrichment, paint)}\n`)
         const health = yield* manager.healthCheck
         yield* Console.log(`${healthLine(health, store, paint)}\n`)
-        yield* Console.log(`${paint.paint(`vulnerability report for ${demoLockfile}`, "bold")}\n`)
-        const report = yield* scanManifest(demoLockfile, manifest)
+        yield* Console.log(`${paint.paint(`vulnerability report for ${displayPath(demoLockfile)}`, "bold")}\n`)
+        const report = yield* scanManifest(displayPath(demoLockfile), manifest)
         yield* Console.log(renderReport(report, { paint }))
         yield* Console.log(
           "\nnext: `npx tsx src/cli/main.ts scan examples/data/purls.txt --offline` (many ecosystems), " +

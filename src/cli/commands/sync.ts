@@ -7,6 +7,7 @@ import { Console, Effect, Option } from "effect"
 import * as VulnerabilityManager from "../../VulnerabilityManager.js"
 import {
   type DataChoice,
+  displayPath,
   requireReachable,
   storeAndDataOptions,
   type StoreChoice,
@@ -57,7 +58,7 @@ export const loadSnapshot = (data: Extract<DataChoice, { _tag: "Snapshot" }>) =>
     const count = yield* Effect.orElseSucceed(manager.store.advisoryCount, () => 0)
     yield* Effect.sync(() =>
       process.stderr.write(
-        `loaded snapshot ${data.dir}: ${count} advisories (${stats.units.length} ecosystems), ` +
+        `loaded snapshot ${displayPath(data.dir)}: ${count} advisories (${stats.units.length} ecosystems), ` +
           `${enrichment.kev.entries} KEV entries, ${enrichment.epss.scores} EPSS scores in ` +
           `${durationText(stats.durationMs + enrichment.durationMs)}\n`
       )
@@ -65,7 +66,7 @@ export const loadSnapshot = (data: Extract<DataChoice, { _tag: "Snapshot" }>) =>
   })
 
 const describeTarget = (store: StoreChoice, data: DataChoice) =>
-  `syncing ${data._tag === "Snapshot" ? `snapshot ${data.dir}` : "upstream sources"} into ${store.display}`
+  `syncing ${data._tag === "Snapshot" ? `snapshot ${displayPath(data.dir)}` : "upstream sources"} into ${store.display}`
 
 /** `vulnera sync` */
 export const syncCommand = Command.make(
