@@ -3,7 +3,8 @@
  * catalog and EPSS scores, with a progress display and a summary table. Exit 1 when a unit failed.
  */
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Option } from "effect"
+import { Console, Effect } from "effect"
+import type * as Sync from "../../Sync.js"
 import * as VulnerabilityManager from "../../VulnerabilityManager.js"
 import {
   type DataChoice,
@@ -19,7 +20,7 @@ import { painter } from "../table.js"
 
 /** What one sync did. */
 export interface SyncOutcome {
-  readonly stats: import("../../Sync.js").SyncStats
+  readonly stats: Sync.SyncStats
   readonly enrichment: VulnerabilityManager.EnrichmentSyncResult | undefined
   /** A unit or an enrichment source failed. */
   readonly failed: boolean
@@ -106,6 +107,3 @@ export const syncCommand = Command.make(
       "VULNERA__SOURCES__OSV_URL, VULNERA__SOURCES__KEV_URL, VULNERA__SOURCES__EPSS_BULK_URL."
   )
 )
-
-/** `Option` helper for commands sharing this module's options. */
-export const noSnapshot = { offline: false, snapshot: Option.none<string>() }
