@@ -413,6 +413,35 @@ describe("DragonflyStore (Redis specifics)", () => {
         expect(JSON.stringify(health)).not.toContain(secret)
       }).pipe(Effect.provide(storeLayer({}, { url: () => `redis://user:${secret}@127.0.0.1:1`, connectTimeoutMillis: 500 }))))
 
+    it.live("a rejected password is a non-retryable CommandFailed naming the reply, never the password", () => {
+      const user = `vulnera-test-${process.pid}`
+      const withCredentials = (password: string) => {
+        const url = new URL(server.current().url)
+        url.username = user
+        url.password = password
+        return url.toString()
+      }
+      return Effect.gen(function*() {
+        const redis = yield* Raw
+        yield* Effect.acquireRelease(
+          promise(() => redis.call("ACL", "SETUSER", user, "on", `>${secret}`, "~*", "+@all")),
+          () => promise(() => redis.call("ACL", "DELUSER", user))
+        )
+        const rejected = yield* Effect.flip(
+          Effect.flatMap(AdvisoryStore, (store) => store.getAdvisory("GHSA-xxxx-0001")).pipe(
+            Effect.provide(storeLayer({}, { url: () => withCredentials("wrong-Pa55") }))
+          )
+        )
+        expect(rejected).toMatchObject({ _tag: "StoreError", reason: "CommandFailed", retryable: false })
+        expect((rejected as StoreError).detail).toMatch(/^WRONGPASS/)
+        expect(JSON.stringify(rejected)).not.toContain("wrong-Pa55")
+        const accepted = yield* Effect.flatMap(AdvisoryStore, (store) => store.getAdvisory("GHSA-xxxx-0001")).pipe(
+          Effect.provide(storeLayer({ keyPrefix: uniquePrefix("acl") }, { url: () => withCredentials(secret) }))
+        )
+        expect(Option.isNone(accepted)).toBe(true)
+      }).pipe(Effect.scoped, Effect.provide(rawLayer(() => server.current().url)))
+    })
+
     it.live("layerFromEnv and layerConfig connect with the URL read as a secret", () => {
       const deps = Layer.provideMerge(Compression.layerZstd, StoreConfig.layer({ keyPrefix: uniquePrefix("env") }))
       const healthy = Effect.gen(function*() {

@@ -139,6 +139,7 @@ export const makeConnection = (
   settings: ConnectionSettings
 ) =>
   Effect.gen(function*() {
+    let handshakeError: unknown
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const redis = new Redis({
@@ -152,8 +153,11 @@ export const makeConnection = (
           connectTimeout: settings.connectTimeoutMillis,
           commandTimeout: settings.commandTimeoutMillis
         })
-        // Failures surface through the commands; without a listener ioredis prints them.
-        redis.on("error", () => undefined)
+        // Failures surface through the commands (without a listener ioredis would print them);
+        // a rejected AUTH is kept, because the commands only see the connection closing.
+        redis.on("error", (error) => {
+          if (error instanceof ReplyError) handshakeError = error
+        })
         return redis
       }),
       (redis) =>
@@ -182,6 +186,7 @@ export const makeConnection = (
     const connect = (): Promise<void> => {
       if (client.status === "ready") return Promise.resolve()
       if (pending === undefined) {
+        handshakeError = undefined
         const connecting = client.status === "connecting" || client.status === "connect"
         pending = (connecting ? whenReady() : client.connect()).finally(() => {
           pending = undefined
@@ -190,11 +195,17 @@ export const makeConnection = (
       return pending
     }
 
+    /** Maps a failure; a closed connection after a rejected AUTH reports the rejection (WRONGPASS, ...). */
+    const failure = (operation: string) => (cause: unknown): StoreError =>
+      toStoreError(operation, target.display)(
+        handshakeError !== undefined && !(cause instanceof ReplyError) ? handshakeError : cause
+      )
+
     const ensureConnected = (operation: string): Effect.Effect<void, StoreError> =>
       Effect.suspend(() =>
         client.status === "ready"
           ? Effect.void
-          : Effect.tryPromise({ try: connect, catch: toStoreError(operation, target.display) }).pipe(
+          : Effect.tryPromise({ try: connect, catch: failure(operation) }).pipe(
             Effect.timeoutFail({
               duration: Duration.millis(settings.connectTimeoutMillis + 250),
               onTimeout: () =>
@@ -211,7 +222,7 @@ export const makeConnection = (
     const run = <A>(operation: string, command: (client: Redis) => Promise<A>): Effect.Effect<A, StoreError> =>
       Effect.zipRight(
         ensureConnected(operation),
-        Effect.tryPromise({ try: () => command(client), catch: toStoreError(operation, target.display) })
+        Effect.tryPromise({ try: () => command(client), catch: failure(operation) })
       )
 
     const pipeline = (
@@ -228,7 +239,7 @@ export const makeConnection = (
           const replies: Array<unknown> = new Array(results?.length ?? 0)
           for (let i = 0; i < replies.length; i++) {
             const [error, reply] = results![i]!
-            if (error) return Effect.fail(toStoreError(operation, target.display)(error))
+            if (error) return Effect.fail(failure(operation)(error))
             replies[i] = reply
           }
           return Effect.succeed(replies)
