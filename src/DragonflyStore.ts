@@ -109,7 +109,7 @@ const makeWith = (options: DragonflyStoreOptions, urlVariable: string) =>
     return {
       ...makeAdvisoryOperations(context, decodedCacheEntries),
       ...makeAuxiliaryOperations(context),
-      healthCheck: healthCheck(connection, context.keys, degradedLatencyMillis)
+      healthCheck: healthCheck(connection, context.keys, degradedLatencyMillis, settings.connectTimeoutMillis)
     } satisfies AdvisoryStoreShape
   })
 

@@ -280,6 +280,25 @@ describe("DragonflyStore (Redis specifics)", () => {
       }).pipe(Effect.provide(storeLayer({ keyPrefix: uniquePrefix("restart") }, { url: () => own.url })))
     }).pipe(Effect.scoped))
 
+  it.live("a hung server: health is Unavailable and commands fail with a retryable error within the timeouts", () =>
+    Effect.gen(function*() {
+      const own = yield* makeRedisServer
+      yield* Effect.gen(function*() {
+        const store = yield* AdvisoryStore
+        yield* store.storeAdvisory(base)
+        yield* own.freeze
+        const health = yield* store.healthCheck.pipe(Effect.timeout("3 seconds"))
+        expect(health).toMatchObject({ status: "Unavailable", detail: "no PING answer within 300 ms" })
+        const error = yield* Effect.flip(store.getAdvisory(base.id)).pipe(Effect.timeout("3 seconds"))
+        expect(error).toMatchObject({ _tag: "StoreError", reason: "Unavailable", retryable: true })
+        yield* own.thaw
+        expect(Option.isSome(yield* store.getAdvisory(base.id))).toBe(true)
+      }).pipe(Effect.provide(storeLayer(
+        { keyPrefix: uniquePrefix("hung") },
+        { url: () => own.url, connectTimeoutMillis: 300, commandTimeoutMillis: 600 }
+      )))
+    }).pipe(Effect.scoped))
+
   it.live("glob characters in the key prefix cannot widen invalidateAllOssIndexCache's SCAN", () => {
     const globPrefix = "a*[b]?"
     // Matched by the unescaped pattern `a*[b]?:ossidx:*`.

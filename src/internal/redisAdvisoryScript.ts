@@ -25,6 +25,8 @@ const lua = `
 -- ARGV: 1 mode (put | del | purge), 2 id, 3 index key prefix, 4 fallback done (0 | 1),
 --       5 value, 6 ttl ms (0 = none), 7 ids score, 8 new membership count, 9.. new suffixes.
 -- Returns {0, undeclared...} | {1, existed, removed} | {2} (needs fallback) | {3} (purge: alive).
+-- Redis embeds Lua 5.1 (global unpack), DragonflyDB Lua 5.4 (table.unpack).
+local unpack = table.unpack or unpack
 local mode, id, prefix = ARGV[1], ARGV[2], ARGV[3]
 if mode == 'purge' and redis.call('EXISTS', KEYS[1]) == 1 then return {3} end
 local declared = {}

@@ -3,6 +3,7 @@
  * turned into a `HealthStatus` (rules in src/HealthStatus.ts). Never fails.
  */
 import { Clock, Effect } from "effect"
+import { StoreError } from "../Errors.js"
 import { HealthStatus } from "../HealthStatus.js"
 import type { RedisConnection } from "./redisClient.js"
 
@@ -55,7 +56,9 @@ const elapsedSince = (start: number) => Math.round((performance.now() - start) *
 export const healthCheck = (
   connection: RedisConnection,
   keys: HealthKeys,
-  degradedLatencyMillis: number
+  degradedLatencyMillis: number,
+  /** Bound on PING and on the INFO round trip (the connect timeout), so a hung server is reported, not waited for. */
+  timeoutMillis: number
 ): Effect.Effect<HealthStatus> =>
   Effect.gen(function*() {
     const operation = "AdvisoryStore.healthCheck"
@@ -64,7 +67,11 @@ export const healthCheck = (
       return new HealthStatus({ status: "Unavailable", advisoryCount: 0, latencyMs: 0, detail: connected.left.detail })
     }
     const start = performance.now()
-    const ping = yield* Effect.either(connection.run(operation, (redis) => redis.ping()))
+    const timedOut = (what: string) => () =>
+      new StoreError({ reason: "Unavailable", operation, detail: `no ${what} answer within ${timeoutMillis} ms`, retryable: true })
+    const ping = yield* Effect.either(connection.run(operation, (redis) => redis.ping()).pipe(
+      Effect.timeoutFail({ duration: timeoutMillis, onTimeout: timedOut("PING") })
+    ))
     const latencyMs = elapsedSince(start)
     if (ping._tag === "Left") {
       return new HealthStatus({ status: "Unavailable", advisoryCount: 0, latencyMs, detail: ping.left.detail })
@@ -77,7 +84,7 @@ export const healthCheck = (
         .zcount(keys.ids, `(${now}`, "+inf")
         .smembers(keys.sources)
         .exec()
-    ))
+    ).pipe(Effect.timeoutFail({ duration: timeoutMillis, onTimeout: timedOut("INFO") })))
     if (replies._tag === "Left") {
       return new HealthStatus({ status: "Unavailable", advisoryCount: 0, latencyMs, detail: replies.left.detail })
     }
@@ -91,7 +98,7 @@ export const healthCheck = (
     const [countError, count] = results[4] ?? [new Error("no reply"), 0]
     if (countError) reasons.push(`advisory count unavailable: ${countError.message}`)
     const [, sources] = results[5] ?? [null, []]
-    const { corrupt, lastSync } = yield* latestSync(connection, keys, (sources as Array<string> | undefined) ?? [])
+    const { corrupt, lastSync } = yield* latestSync(connection, keys, (sources as Array<string> | undefined) ?? [], timeoutMillis)
     if (corrupt.length > 0) reasons.push(`corrupt sync timestamp at ${corrupt.join(", ")}`)
     const dragonfly = info.get("dragonfly_version")
     const redisVersion = info.get("redis_version")
@@ -106,7 +113,12 @@ export const healthCheck = (
   }).pipe(Effect.withSpan("AdvisoryStore.healthCheck", { attributes: { store: "dragonfly" } }))
 
 /** The most recent sync timestamp of the listed sources, and the keys whose value is unreadable. */
-const latestSync = (connection: RedisConnection, keys: HealthKeys, sources: ReadonlyArray<string>) => {
+const latestSync = (
+  connection: RedisConnection,
+  keys: HealthKeys,
+  sources: ReadonlyArray<string>,
+  timeoutMillis: number
+) => {
   const metaKeys = sources.map(keys.meta)
   return connection.run("AdvisoryStore.healthCheck", (redis) => metaKeys.length === 0 ? Promise.resolve([]) : redis.mget(metaKeys)).pipe(
     Effect.map((values) => {
@@ -120,6 +132,7 @@ const latestSync = (connection: RedisConnection, keys: HealthKeys, sources: Read
       })
       return { lastSync, corrupt }
     }),
+    Effect.timeout(timeoutMillis),
     Effect.orElseSucceed(() => ({ lastSync: undefined, corrupt: [] }))
   )
 }

@@ -32,6 +32,10 @@ export interface RedisTestServer {
   readonly stop: Effect.Effect<void>
   /** Starts it again on the same port and waits until it answers PING. */
   readonly start: Effect.Effect<void>
+  /** Makes the server hang: connections stay open, nothing is answered (SIGSTOP; external: the proxy stops forwarding). */
+  readonly freeze: Effect.Effect<void>
+  /** Undoes `freeze`. */
+  readonly thaw: Effect.Effect<void>
 }
 
 const candidateDirs = ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/opt/homebrew/bin"]
@@ -163,7 +167,17 @@ const spawnedServer = (binary: string): Effect.Effect<RedisTestServer, Error, Sc
       Effect.retry({ times: 20 }),
       Effect.orDie
     )
-    return { url: `redis://127.0.0.1:${port}`, port, mode: "spawned", stop, start } satisfies RedisTestServer
+    const signal = (name: NodeJS.Signals) => Effect.sync(() => void child?.kill(name))
+    yield* Effect.addFinalizer(() => signal("SIGCONT"))
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      mode: "spawned",
+      stop,
+      start,
+      freeze: signal("SIGSTOP"),
+      thaw: signal("SIGCONT")
+    } satisfies RedisTestServer
   })
 
 /** `REDIS_URL` behind a local TCP proxy whose listener and connections `stop` closes. */
@@ -174,6 +188,7 @@ const proxiedServer = (target: string): Effect.Effect<RedisTestServer, Error, Sc
     const upstreamPort = Number(parsed.port || 6379)
     const sockets = new Set<Net.Socket>()
     let server: Net.Server | undefined
+    let frozen = false
     const port = yield* freePort
 
     const listen = Effect.async<void, Error>((resume) => {
@@ -188,6 +203,10 @@ const proxiedServer = (target: string): Effect.Effect<RedisTestServer, Error, Sc
           })
         }
         client.pipe(upstream).pipe(client)
+        if (frozen) {
+          client.pause()
+          upstream.pause()
+        }
       })
       proxy.once("error", (error) => resume(Effect.fail(error)))
       proxy.listen(port, "127.0.0.1", () => {
@@ -209,9 +228,26 @@ const proxiedServer = (target: string): Effect.Effect<RedisTestServer, Error, Sc
       Effect.zipRight(waitUntilAnswering("127.0.0.1", port, () => true, () => `proxy to ${parsed.host}`)),
       Effect.orDie
     )
+    // Paused sockets stop reading, so nothing is forwarded in either direction.
+    const setFrozen = (value: boolean) =>
+      Effect.sync(() => {
+        frozen = value
+        for (const s of sockets) {
+          if (value) s.pause()
+          else s.resume()
+        }
+      })
     parsed.hostname = "127.0.0.1"
     parsed.port = String(port)
-    return { url: parsed.toString(), port, mode: "external", stop, start } satisfies RedisTestServer
+    return {
+      url: parsed.toString(),
+      port,
+      mode: "external",
+      stop,
+      start,
+      freeze: setFrozen(true),
+      thaw: setFrozen(false)
+    } satisfies RedisTestServer
   })
 
 /**
