@@ -70,10 +70,7 @@ interface Answer {
   readonly undetermined: VulnerabilityManager.MatchReport["undetermined"]
 }
 
-/**
- * With a version: `matchesWithOptions`. Without one there is no version to match, so every indexed
- * advisory is filtered here with the same `MatchOptions.passesFilters` the manager uses.
- */
+/** With a version: `matchesWithOptions`; without one: `queryWithOptions` (same filters, no matching). */
 const lookup = (
   manager: VulnerabilityManager.VulnerabilityManagerShape,
   ecosystem: string,
@@ -83,22 +80,7 @@ const lookup = (
 ): Effect.Effect<Answer, AdvisoryStoreError | InvalidInput> =>
   Option.isSome(version)
     ? manager.matchesWithOptions(ecosystem, name, version.value, filters)
-    : Effect.map(
-      MatchOptions.requiresEnrichment(filters) ? manager.queryEnriched(ecosystem, name) : manager.query(ecosystem, name),
-      (all) => {
-        const verdicts = all.map((advisory) => ({ advisory, verdict: MatchOptions.passesFilters(advisory, factsOf(advisory), filters) }))
-        return {
-          advisories: verdicts.filter((v) => v.verdict.pass).map((v) => filters.includeEnrichment ? v.advisory : withoutEnrichment(v.advisory)),
-          excluded: verdicts.filter((v) => !v.verdict.pass).map((v) => ({ id: v.advisory.id, verdict: v.verdict })),
-          undetermined: []
-        }
-      }
-    )
-
-const withoutEnrichment = (advisory: Advisory): Advisory => {
-  const { enrichment: _, ...rest } = advisory
-  return rest
-}
+    : manager.queryWithOptions(ecosystem, name, filters)
 
 /** The findings table with a first column naming each alias group's vulnerability. */
 const groupedTable = (
@@ -110,12 +92,6 @@ const groupedTable = (
     `${options.paint.paint(g.primaryId, "bold")} (${g.ids.join(", ")})\n` +
     findingTable(g.advisories.map((a) => toFinding(a, key)).sort(byRisk), options)
   ).join("\n\n")
-
-/** The exploit data `MatchOptions.passesFilters` reads, from an enriched advisory. */
-const factsOf = (advisory: Advisory): Option.Option<MatchOptions.EnrichmentFacts> =>
-  advisory.enrichment === undefined
-    ? Option.none()
-    : Option.some({ epssScore: advisory.enrichment.epss_score, isKev: advisory.enrichment.is_kev === true })
 
 /** `vulnera query` */
 export const queryCommand = Command.make(
