@@ -6,14 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as zstd from "@mongodb-js/zstd"
 import { readFileSync } from "node:fs"
-import { Cause, Config, ConfigProvider, Context, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Cause, Config, ConfigProvider, Context, Effect, Either, Exit, Fiber, Layer, Option, Redacted } from "effect"
 import { Redis, ReplyError } from "ioredis"
 import type { Advisory } from "../src/Advisory.js"
 import { AdvisoryStore } from "../src/AdvisoryStore.js"
 import * as Compression from "../src/Compression.js"
 import * as DragonflyStore from "../src/DragonflyStore.js"
 import { ConfigurationError, StoreError } from "../src/Errors.js"
-import { toStoreError } from "../src/internal/redisClient.js"
+import { parseRedisUrl, toStoreError } from "../src/internal/redisClient.js"
 import { degradedReasons, parseInfo } from "../src/internal/redisHealth.js"
 import * as StoreConfig from "../src/StoreConfig.js"
 import { loadSampleAdvisories, sampleById, variant } from "./utils/osvFixtures.js"
@@ -395,6 +395,17 @@ describe("DragonflyStore (Redis specifics)", () => {
       expect(JSON.stringify(error)).not.toContain(secret)
       expect(String((error as Error).message)).not.toContain(secret)
     }
+
+    it("URLs: rediss:// selects TLS (SNI = host), credentials are percent-decoded, the path is the database", () => {
+      const tls = parseRedisUrl(Redacted.make("rediss://app:p%40ss@cache.example.com:6380/2"), "REDIS_URL")
+      expect(Either.getOrThrow(tls)).toMatchObject({
+        display: "rediss://<redacted>:<redacted>@cache.example.com:6380/2",
+        options: { host: "cache.example.com", port: 6380, db: 2, username: "app", password: "p@ss", tls: { servername: "cache.example.com" } }
+      })
+      const plain = Either.getOrThrow(parseRedisUrl("redis://[::1]", "REDIS_URL"))
+      expect(plain.options).toEqual({ host: "::1", port: 6379, db: 0 })
+      expect(Either.isLeft(parseRedisUrl("redis://host:6379/?family=6", "REDIS_URL"))).toBe(true)
+    })
 
     it.live("a missing or malformed REDIS_URL is a ConfigurationError naming it, without the password", () =>
       Effect.gen(function*() {

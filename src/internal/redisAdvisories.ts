@@ -116,7 +116,7 @@ export const makeAdvisoryOperations = (context: RedisStoreContext, decodedCacheE
       Effect.map(Codec.indexSuffixes),
       Effect.catchAll((error) =>
         Effect.as(
-          Effect.logWarning("cannot decode the previous value; its index entries stay until read").pipe(
+          Effect.logWarning("cannot decode the previous value to find its old index entries; they stay (reads skip them)").pipe(
             Effect.annotateLogs({ key: error.key, detail: error.detail })
           ),
           []
