@@ -1,0 +1,254 @@
+/**
+ * The manager's operations, built from the store and the sources (see `VulnerabilityManager` for
+ * the documented interface). Kept apart from the public module so that one reads as the API and
+ * this one as the implementation.
+ */
+import { Effect, Option } from "effect"
+import type { Advisory } from "../Advisory.js"
+import * as AdvisoryModule from "../Advisory.js"
+import type { AdvisorySource } from "../AdvisorySource.js"
+import * as AliasGroups from "../AliasGroups.js"
+import type { AdvisoryStoreShape } from "../AdvisoryStore.js"
+import type { EpssSourceShape } from "../EpssSource.js"
+import { NotConfigured, UnknownSource } from "../Errors.js"
+import type { AdvisoryStoreError } from "../Errors.js"
+import type { KevSourceShape } from "../KevSource.js"
+import * as MatchOptions from "../MatchOptions.js"
+import type { OssIndexSourceShape } from "../OssIndexSource.js"
+import * as PackageKey from "../PackageKey.js"
+import * as Purl from "../Purl.js"
+import { retryTransient } from "../Retry.js"
+import * as Sync from "../Sync.js"
+import * as Versions from "../Versions.js"
+import type {
+  MatchReport,
+  Options,
+  PackageResult,
+  SyncStatusEntry,
+  VulnerabilityManagerShape
+} from "../VulnerabilityManager.js"
+import { enrichAll, enrichmentOf, loadEnrichment } from "./enrich.js"
+import { syncEnrichment } from "./enrichmentSync.js"
+import { queryOssIndexCached } from "./ossIndexQuery.js"
+
+/** Units that are not advisory sources but have sync timestamps. */
+const enrichmentUnits = ["kev", "epss"] as const
+
+/** The services the manager is built from. */
+export interface ManagerServices {
+  readonly store: AdvisoryStoreShape
+  readonly kev: KevSourceShape
+  readonly epss: EpssSourceShape
+  readonly osv: Option.Option<AdvisorySource>
+  readonly ossIndex: Option.Option<OssIndexSourceShape>
+}
+
+/** Builds the manager's operations. */
+export const makeManager = (
+  { epss, kev, osv, ossIndex, store }: ManagerServices,
+  options: Options
+): VulnerabilityManagerShape => {
+  const sources: ReadonlyArray<AdvisorySource> = [...Option.toArray(osv), ...(options.sources ?? [])]
+
+  const units: ReadonlyArray<SyncStatusEntry["unit"]> = [...sources.flatMap((s) => s.units), ...enrichmentUnits]
+  const sourceOfUnit = (unit: string) =>
+    sources.find((s) => s.units.includes(unit))?.name ?? unit
+  /** The units a source or unit name denotes (case-insensitive); `UnknownSource` otherwise. */
+  const unitsOf = (name: string): Effect.Effect<ReadonlyArray<string>, UnknownSource> => {
+    const wanted = name.trim().toLowerCase()
+    const source = sources.find((s) => s.name === wanted)
+    if (source !== undefined) return Effect.succeed(source.units)
+    if (units.includes(wanted)) return Effect.succeed([wanted])
+    return Effect.fail(new UnknownSource({ source: name, known: [...sources.map((s) => s.name), ...units] }))
+  }
+
+  const query = (ecosystem: string, name: string) =>
+    retryTransient(store.getByPackage(ecosystem, name)).pipe(
+      Effect.withSpan("VulnerabilityManager.query", { attributes: { ecosystem, name } })
+    )
+
+  const queryEnriched = (ecosystem: string, name: string) =>
+    Effect.flatMap(query(ecosystem, name), (advisories) => retryTransient(enrichAll(store, advisories))).pipe(
+      Effect.withSpan("VulnerabilityManager.queryEnriched", { attributes: { ecosystem, name } })
+    )
+
+  const matchAdvisories = (advisories: ReadonlyArray<Advisory>, key: PackageKey.PackageKey, version: string) =>
+    advisories.filter((advisory) => Versions.advisoryAffects(advisory, key, version).affected)
+
+  const matches = (ecosystem: string, name: string, version: string) =>
+    Effect.gen(function*() {
+      const key = yield* PackageKey.make(ecosystem, name)
+      const advisories = yield* query(ecosystem, name)
+      return matchAdvisories(advisories, key, version.trim())
+    }).pipe(Effect.withSpan("VulnerabilityManager.matches", { attributes: { ecosystem, name, version } }))
+
+  const isValidated = (o: MatchOptions.MatchOptions | MatchOptions.MatchOptionsInput): o is MatchOptions.MatchOptions =>
+    Option.isOption((o as MatchOptions.MatchOptions).minCvss) && "missingData" in o
+
+  const validated = (input: MatchOptions.MatchOptions | MatchOptions.MatchOptionsInput) =>
+    isValidated(input) ? Effect.succeed(input) : MatchOptions.make(input)
+
+  /** Applies the filters to `candidates`, loading enrichment once when a filter needs it. */
+  const filterReport = (
+    candidates: ReadonlyArray<Advisory>,
+    options: MatchOptions.MatchOptions,
+    undetermined: MatchReport["undetermined"]
+  ) =>
+    Effect.gen(function*() {
+      const entries = MatchOptions.requiresEnrichment(options)
+        ? yield* retryTransient(loadEnrichment(store, candidates))
+        : new Map()
+      const advisories: Array<Advisory> = []
+      const excluded: Array<MatchReport["excluded"][number]> = []
+      for (const advisory of candidates) {
+        const facts = MatchOptions.aggregateEnrichment(
+          AdvisoryModule.cveIds(advisory).flatMap((cve) => (entries.has(cve) ? [entries.get(cve)!] : []))
+        )
+        const verdict = MatchOptions.passesFilters(advisory, facts, options)
+        if (!verdict.pass) excluded.push({ id: advisory.id, verdict })
+        else if (options.includeEnrichment) advisories.push({ ...advisory, enrichment: enrichmentOf(advisory, entries) })
+        else advisories.push(advisory)
+      }
+      return { advisories, excluded, undetermined } satisfies MatchReport
+    })
+
+  const matchesWithOptions: VulnerabilityManagerShape["matchesWithOptions"] = (ecosystem, name, version, input) =>
+    Effect.gen(function*() {
+      const options = yield* validated(input)
+      const key = yield* PackageKey.make(ecosystem, name)
+      const all = yield* query(ecosystem, name)
+      const affected: Array<Advisory> = []
+      const undetermined: Array<MatchReport["undetermined"][number]> = []
+      for (const advisory of all) {
+        const evaluation = Versions.advisoryAffects(advisory, key, version.trim())
+        if (evaluation.affected) affected.push(advisory)
+        else if (evaluation.issues.length > 0) undetermined.push({ id: advisory.id, issues: evaluation.issues })
+      }
+      return yield* filterReport(affected, options, undetermined)
+    }).pipe(
+      Effect.withSpan("VulnerabilityManager.matchesWithOptions", { attributes: { ecosystem, name, version } })
+    )
+
+  const queryWithOptions: VulnerabilityManagerShape["queryWithOptions"] = (ecosystem, name, input) =>
+    Effect.gen(function*() {
+      const options = yield* validated(input)
+      return yield* filterReport(yield* query(ecosystem, name), options, [])
+    }).pipe(Effect.withSpan("VulnerabilityManager.queryWithOptions", { attributes: { ecosystem, name } }))
+
+  const queryBatch: VulnerabilityManagerShape["queryBatch"] = (packages, batchOptions) =>
+    Effect.forEach(
+      packages,
+      (query_) => {
+        const lookup = query_.version === undefined
+          ? query(query_.ecosystem, query_.name)
+          : matches(query_.ecosystem, query_.name, query_.version)
+        const withEnrichment = batchOptions?.enriched
+          ? Effect.flatMap(lookup, (advisories) => retryTransient(enrichAll(store, advisories)))
+          : lookup
+        return withEnrichment.pipe(
+          Effect.match({
+            onFailure: (error): PackageResult => ({
+              _tag: "Failure",
+              query: query_,
+              error,
+              retryable: "retryable" in error && error.retryable === true
+            }),
+            onSuccess: (advisories): PackageResult => ({ _tag: "Success", query: query_, advisories })
+          })
+        )
+      },
+      { concurrency: Math.max(1, batchOptions?.concurrency ?? options.batchConcurrency ?? 8) }
+    ).pipe(
+      Effect.map((results) => {
+        const failed = results.filter((r) => r._tag === "Failure").length
+        return { results, total: results.length, succeeded: results.length - failed, failed }
+      }),
+      Effect.withSpan("VulnerabilityManager.queryBatch", { attributes: { packages: packages.length } })
+    )
+
+  const syncStatus = retryTransient(store.syncTimestamps).pipe(
+    Effect.map((timestamps) => {
+      const known = new Set([...units, ...timestamps.keys()])
+      return Array.from(known).sort().map((unit): SyncStatusEntry => ({
+        source: sourceOfUnit(unit),
+        unit,
+        lastSync: Option.fromNullable(timestamps.get(unit))
+      }))
+    }),
+    Effect.withSpan("VulnerabilityManager.syncStatus")
+  )
+
+  const healthCheck = Effect.gen(function*() {
+    const health = yield* store.healthCheck
+    const sync = health.status === "Unavailable" ? [] : yield* Effect.orElseSucceed(syncStatus, () => [])
+    return { store: health, sync }
+  }).pipe(Effect.withSpan("VulnerabilityManager.healthCheck"))
+
+  const resetSync = (source: string) =>
+    Effect.flatMap(unitsOf(source), (list) =>
+      Effect.map(
+        Effect.forEach(list, (unit) => retryTransient(store.resetSyncTimestamp(unit))),
+        (removed) => removed.filter(Boolean).length
+      )).pipe(Effect.withSpan("VulnerabilityManager.resetSync", { attributes: { source } }))
+
+  const lastSync = (source: string) =>
+    Effect.flatMap(unitsOf(source), (list) =>
+      Effect.map(Effect.forEach(list, (unit) => retryTransient(store.lastSync(unit))), (times) =>
+        times.some(Option.isNone) || times.length === 0
+          ? Option.none<Date>()
+          : Option.some(new Date(Math.min(...times.map((t) => Option.getOrThrow(t).getTime()))))))
+
+  const queryOssIndex: VulnerabilityManagerShape["queryOssIndex"] = (purls) =>
+    (Option.isNone(ossIndex)
+      ? Effect.fail<NotConfigured | AdvisoryStoreError>(
+        new NotConfigured({
+          feature: "OSS Index",
+          detail: "provide OssIndexSource (e.g. OssIndexSource.layerConfig()) to the manager's layer"
+        })
+      )
+      : queryOssIndexCached(store, ossIndex.value, purls)).pipe(Effect.withSpan("VulnerabilityManager.queryOssIndex", { attributes: { purls: purls.length } }))
+
+  const invalidateOssIndexCache: VulnerabilityManagerShape["invalidateOssIndexCache"] = (purls) =>
+    Effect.flatMap(Effect.forEach(purls, Purl.normalize), (canonicals) =>
+      Effect.map(
+        Effect.forEach(Array.from(new Set(canonicals)), (c) => retryTransient(store.invalidateOssIndexCache(c))),
+        (removed) => removed.filter(Boolean).length
+      )).pipe(Effect.withSpan("VulnerabilityManager.invalidateOssIndexCache"))
+
+  const runEnrichment = (cves: ReadonlyArray<string>) => syncEnrichment(store, kev, epss, cves)
+
+  return {
+    store,
+    sources,
+    healthCheck,
+    query,
+    queryEnriched,
+    matches,
+    matchesWithOptions,
+    queryWithOptions,
+    queryBatch,
+    queryGrouped: (ecosystem, name) => Effect.map(query(ecosystem, name), AliasGroups.group),
+    queryOssIndex,
+    invalidateOssIndexCache,
+    invalidateAllOssIndexCache: retryTransient(store.invalidateAllOssIndexCache).pipe(
+      Effect.withSpan("VulnerabilityManager.invalidateAllOssIndexCache")
+    ),
+    syncAll: (syncOptions) => Sync.syncAll(store, sources, syncOptions),
+    syncAllStream: (syncOptions) => Sync.syncAllStream(store, sources, syncOptions),
+    syncEnrichment: runEnrichment([]),
+    syncEnrichmentWithCves: (cves) =>
+      Effect.flatMap(Effect.forEach(cves, (cve) => PackageKey.validateCve(cve)), runEnrichment),
+    isKev: (cve) =>
+      Effect.flatMap(PackageKey.validateCve(cve), (valid) =>
+        Effect.map(retryTransient(store.getEnrichment(valid)), (entry) =>
+          Option.match(entry, { onNone: () => false, onSome: (e) => e.isKev }))).pipe(
+          Effect.withSpan("VulnerabilityManager.isKev", { attributes: { cve } })
+        ),
+    resetSync,
+    resetAllSyncs: retryTransient(store.resetAllSyncTimestamps).pipe(
+      Effect.withSpan("VulnerabilityManager.resetAllSyncs")
+    ),
+    lastSync,
+    syncStatus
+  } satisfies VulnerabilityManagerShape
+}
