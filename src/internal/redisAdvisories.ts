@@ -10,7 +10,6 @@ import * as PackageKey from "../PackageKey.js"
 import { type AdvisoryOp, applyAdvisoryOps, type Expiry } from "./redisAdvisoryScript.js"
 import {
   decompressed,
-  forEachInLanes,
   mgetChunked,
   operationName,
   type RedisStoreContext,
@@ -27,18 +26,25 @@ const sweepLimit = 256
 const isAdvisory = Schema.is(Advisory)
 const decodeAdvisory = Schema.decodeUnknownEither(Advisory)
 
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
 /**
- * An advisory from stored JSON. Values this library wrote pass the type guard as they are
- * (~4x cheaper than a decode); Rust-written ones (`null` for absent fields) take the full decode.
+ * An advisory from stored (decompressed) bytes, synchronously so a batch decodes without an effect
+ * per value. Values this library wrote pass the type guard as they are (~4x cheaper than a
+ * decode); Rust-written ones (`null` for absent fields) take the full decode.
  */
-const advisoryFromJson = (key: string, json: unknown): Effect.Effect<Advisory, CorruptEntry> => {
-  if (isAdvisory(json)) return Effect.succeed(json)
-  const decoded = decodeAdvisory(json)
-  return Either.isRight(decoded)
-    ? Effect.succeed(decoded.right)
-    : Effect.fail(
-      new CorruptEntry({ key, detail: ParseResult.TreeFormatter.formatErrorSync(decoded.left), cause: decoded.left })
-    )
+const advisoryFromBytes = (key: string, bytes: Uint8Array): Either.Either<Advisory, CorruptEntry> => {
+  let json: unknown
+  try {
+    json = JSON.parse(utf8.decode(bytes))
+  } catch (cause) {
+    return Either.left(new CorruptEntry({ key, detail: `invalid JSON: ${String(cause)}`, cause }))
+  }
+  if (isAdvisory(json)) return Either.right(json)
+  return Either.mapLeft(
+    decodeAdvisory(json),
+    (error) => new CorruptEntry({ key, detail: ParseResult.TreeFormatter.formatErrorSync(error), cause: error })
+  )
 }
 
 /**
@@ -98,16 +104,16 @@ export const makeAdvisoryOperations = (context: RedisStoreContext, decodedCacheE
   const expiryAt = (now: number): Expiry =>
     ttlMillis === undefined ? { ttlMillis: 0, score: "+inf" } : { ttlMillis, score: String(now + ttlMillis) }
 
-  /** Decodes a value (the cache is checked by the callers, which batch the misses). */
-  const decodeValue = (key: string, bytes: Buffer): Effect.Effect<Advisory, CorruptEntry> =>
-    decompressed(context, key, bytes).pipe(
-      Effect.flatMap((raw) => Codec.jsonFromBytes(key, raw)),
-      Effect.flatMap((json) => advisoryFromJson(key, json)),
-      Effect.tap((advisory) => cache.set(key, bytes, advisory))
-    )
+  const decoded = (key: string, bytes: Buffer, raw: Uint8Array): Either.Either<Advisory, CorruptEntry> => {
+    const advisory = advisoryFromBytes(key, raw)
+    if (Either.isRight(advisory)) cache.set(key, bytes, advisory.right)
+    return advisory
+  }
   const readAdvisoryValue = (key: string, bytes: Buffer): Effect.Effect<Advisory, CorruptEntry> => {
     const cached = cache.get(key, bytes)
-    return cached === undefined ? decodeValue(key, bytes) : Effect.succeed(cached)
+    return cached === undefined
+      ? Effect.flatMap(decompressed(context, key, bytes), (raw) => decoded(key, bytes, raw))
+      : Effect.succeed(cached)
   }
 
   /** Old memberships of an advisory without `pkgs:<id>` (written by the Rust crate). */
@@ -157,10 +163,17 @@ export const makeAdvisoryOperations = (context: RedisStoreContext, decodedCacheE
         if (value === null) missing.push(ids[i]!)
         else if ((found[i] = cache.get(dataKeys[i]!, value)) === undefined) misses.push(i)
       })
-      yield* forEachInLanes(misses, (i) =>
-        Effect.map(decodeValue(dataKeys[i]!, values[i]!), (advisory) => {
-          found[i] = advisory
-        }))
+      if (misses.length > 0) {
+        const raws = yield* compression.decompressAll(misses.map((i) => values[i]!))
+        for (let m = 0; m < misses.length; m++) {
+          const i = misses[m]!
+          const raw = raws[m]!
+          if (Either.isLeft(raw)) {
+            return yield* new CorruptEntry({ key: dataKeys[i]!, detail: `cannot decompress: ${raw.left.detail}`, cause: raw.left })
+          }
+          found[i] = yield* decoded(dataKeys[i]!, values[i]!, raw.right)
+        }
+      }
       return { found, missing }
     })
 
@@ -189,7 +202,7 @@ export const makeAdvisoryOperations = (context: RedisStoreContext, decodedCacheE
       // Two chunks in flight: one is compressed (thread pool) while the other's script runs.
       yield* Effect.forEach(Arr.chunksOf(latest, context.writeChunkSize), (chunk) =>
         Effect.gen(function*() {
-          const values = yield* forEachInLanes(chunk, (p) => Effect.map(compression.compress(Buffer.from(p.json)), toBuffer))
+          const values = (yield* compression.compressAll(chunk.map((p) => Buffer.from(p.json)))).map(toBuffer)
           const expiry = expiryAt(yield* Clock.currentTimeMillis)
           const ops = chunk.map((p, i): AdvisoryOp => ({
             mode: "put",

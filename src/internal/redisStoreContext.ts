@@ -74,29 +74,3 @@ export const decompressed = (context: RedisStoreContext, key: string, bytes: Buf
     context.compression.decompress(bytes),
     (error) => new CorruptEntry({ key, detail: `cannot decompress: ${error.detail}`, cause: error })
   )
-
-/**
- * Concurrent lanes for per-value codec work. Each lane runs its share sequentially: a few fibers
- * per chunk instead of one per value (starting a fiber costs about as much CPU as compressing a
- * small advisory), while libuv's 4 pool threads, where zstd runs, stay busy.
- */
-const codecLanes = 4
-
-/** `Effect.forEach` with results in input order, run in `codecLanes` sequential lanes. */
-export const forEachInLanes = <A, B, E>(
-  items: ReadonlyArray<A>,
-  f: (item: A, index: number) => Effect.Effect<B, E>
-): Effect.Effect<Array<B>, E> => {
-  if (items.length <= 1) return Effect.forEach(items, f)
-  const results: Array<B> = new Array(items.length)
-  const laneSize = Math.ceil(items.length / codecLanes)
-  const starts = Array.from({ length: Math.ceil(items.length / laneSize) }, (_, lane) => lane * laneSize)
-  return Effect.as(
-    Effect.forEach(starts, (start) =>
-      Effect.forEach(items.slice(start, start + laneSize), (item, i) =>
-        Effect.map(f(item, start + i), (b) => {
-          results[start + i] = b
-        }), { discard: true }), { concurrency: "unbounded", discard: true }),
-    results
-  )
-}
