@@ -1,6 +1,6 @@
 /**
  * The Redis / DragonflyDB `AdvisoryStore` (ioredis 5), with the Rust crate's key layout so data it
- * wrote stays readable (see .notes/STORE.md for the layout).
+ * wrote stays readable (see docs/store-design.md for the layout).
  *
  * - One shared connection per layer, opened on first use and closed when the layer is released.
  *   A stopped server fails calls fast with `StoreError{reason:"Unavailable", retryable:true}`;

@@ -14,7 +14,7 @@ export const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, "
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
-/** The key layout of .notes/STORE.md under `prefix`. */
+/** The key layout of docs/store-design.md under `prefix`. */
 export const makeKeys = (prefix: string) => ({
   data: (id: string) => `${prefix}:data:${id}`,
   pkgs: (id: string) => `${prefix}:pkgs:${id}`,

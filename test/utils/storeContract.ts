@@ -1,7 +1,7 @@
 /**
  * The AdvisoryStore contract suite: ONE set of tests that every store implementation passes
  * unchanged (MemoryStore in test/MemoryStore.test.ts, DragonflyStore in test/DragonflyStore.test.ts).
- * What it checks is specified in .notes/STORE.md and the JSDoc of src/AdvisoryStore.ts.
+ * What it checks is specified in docs/store-design.md and the JSDoc of src/AdvisoryStore.ts.
  *
  * Exported API (stable — other test files depend on it):
  *
@@ -61,7 +61,7 @@ export interface StoreTestKitShape {
 /** The test kit service each store's test file provides next to `AdvisoryStore`. */
 export class StoreTestKit extends Context.Tag("vulnera-test/StoreTestKit")<StoreTestKit, StoreTestKitShape>() {}
 
-/** The shared key layout of .notes/STORE.md (index suffixes already normalized by the caller). */
+/** The shared key layout of docs/store-design.md (index suffixes already normalized by the caller). */
 export const keyOf = (prefix: string) => ({
   data: (id: string) => `${prefix}:data:${id}`,
   index: (suffix: string) => `${prefix}:idx:${suffix}`,
