@@ -22,15 +22,13 @@
  * Run: `npx tsx bench/sync.ts`. Environment: `VULNERA_DATA_DIR` (default ../shared/data),
  * `REDIS_URL` (default: start a redis-server), `BENCH_SCALE` (default 1: 50k and 200k advisories),
  * `BENCH_SYNC_MIRROR` (`http` or `file`), `BENCH_CPU_PROF=<dir>` (profile each sync with
- * `node --cpu-prof` and print where the time goes).
+ * `node --cpu-prof` and print where the time goes; see bench/utils/child.ts).
  */
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, Option } from "effect"
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { PerformanceObserver, constants as perfConstants } from "node:perf_hooks"
-import { join, resolve } from "node:path"
-import { getHeapStatistics } from "node:v8"
+import { join } from "node:path"
 import { AdvisoryStore } from "../src/AdvisoryStore.js"
 import * as Compression from "../src/Compression.js"
 import * as DragonflyStore from "../src/DragonflyStore.js"
@@ -39,8 +37,7 @@ import * as StoreConfig from "../src/StoreConfig.js"
 import * as Sync from "../src/Sync.js"
 import { childInput, replyToParent, runChild } from "./utils/child.js"
 import { writeReplicatedMirror } from "./utils/osvZip.js"
-import { printProfile, summarizeProfile } from "./utils/profile.js"
-import { emitFigure, environmentLine, mb, peakRss, perSecond, ratio, row, scaled } from "./utils/report.js"
+import { emitFigure, environmentLine, mb, peakRss, perSecond, ratio, row, scaled, trackHeap } from "./utils/report.js"
 import { benchRedis, dropPrefix, serveDirectory } from "./utils/servers.js"
 import { compressedReplicas, rawPipelinedSet, stageCosts } from "./utils/syncBaselines.js"
 
@@ -76,16 +73,7 @@ interface ChildResult {
 /** The measured sync, in the child process. */
 const child = (input: ChildInput) => {
   const startupRss = process.memoryUsage().rss
-  let liveHeap = 0
-  let peakHeapTotal = 0
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const kind = (entry as unknown as { readonly detail?: { readonly kind?: number } }).detail?.kind
-      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) liveHeap = Math.max(liveHeap, getHeapStatistics().used_heap_size)
-    }
-  })
-  gcObserver.observe({ entryTypes: ["gc"] })
-  const sampler = setInterval(() => (peakHeapTotal = Math.max(peakHeapTotal, getHeapStatistics().total_heap_size)), 50)
+  const stopHeap = trackHeap()
   const storeLayer = DragonflyStore.layer({ url: input.redisUrl }).pipe(
     Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer({ keyPrefix: input.keyPrefix, compressionLevel: level })))
   )
@@ -97,16 +85,14 @@ const child = (input: ChildInput) => {
     const stats = yield* Sync.syncAll(store, [source])
     const millis = performance.now() - start
     const cpu = process.cpuUsage(cpuStart)
-    clearInterval(sampler)
-    gcObserver.disconnect()
+    const heap = stopHeap()
     const unit = stats.units[0]!
     return {
       millis,
       cpuMicros: cpu.user + cpu.system,
       startupRss,
       peakRss: peakRss(),
-      peakHeapTotal,
-      liveHeap,
+      ...heap,
       written: stats.written,
       failed: unit.failed,
       status: unit.status,
@@ -159,7 +145,6 @@ const program = Effect.gen(function*() {
     { size: large, nodeArgs: [] as Array<string> },
     { size: large, nodeArgs: [heapCap] }
   ]
-  const profileDir = process.env.BENCH_CPU_PROF === undefined ? undefined : resolve(process.env.BENCH_CPU_PROF)
   const results: Array<{ readonly size: number; readonly capped: boolean; readonly raw: number; readonly ours: ChildResult }> = []
   for (const [index, run] of runs.entries()) {
     const mirror = mirrors.get(run.size)!
@@ -170,7 +155,6 @@ const program = Effect.gen(function*() {
     const keyPrefix = `bench-sync-${process.pid}-${index}`
     const tempDirectory = join(root, `downloads-${index}`)
     mkdirSync(tempDirectory)
-    const runProfileDir = profileDir === undefined ? undefined : join(profileDir, `sync-${run.size}-${index}`)
     console.log(`\nsync ${run.size} advisories ${run.nodeArgs.join(" ")}...`)
     const ours = yield* Effect.promise(() =>
       runChild<ChildResult>(import.meta.filename, {
@@ -180,9 +164,7 @@ const program = Effect.gen(function*() {
         keyPrefix,
         tempDirectory,
         probeId: packed[run.size - 1]![0]
-      } satisfies ChildInput, {
-        nodeArgs: [...run.nodeArgs, ...(runProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${runProfileDir}`])]
-      })
+      } satisfies ChildInput, { nodeArgs: run.nodeArgs })
     )
     yield* clear(keyPrefix)
     results.push({ size: run.size, capped: run.nodeArgs.length > 0, raw, ours })
@@ -191,10 +173,6 @@ const program = Effect.gen(function*() {
         `WARNING: sync ${ours.status} (${ours.error ?? "no error"}): written ${ours.written}, failed ${ours.failed}, ` +
           `stored ${ours.advisoryCount}, last record found: ${ours.probeFound}`
       )
-    }
-    if (runProfileDir !== undefined) {
-      const file = readdirSync(runProfileDir).find((f) => f.endsWith(".cpuprofile"))
-      if (file !== undefined) printProfile(summarizeProfile(join(runProfileDir, file)))
     }
   }
 

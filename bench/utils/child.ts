@@ -10,14 +10,17 @@
  * through tsx).
  *
  * `BENCH_CHILD_NODE_ARGS` (space-separated) adds Node flags to every child, for experiments
- * (`--max-old-space-size=128`, `--trace-gc`).
+ * (`--max-old-space-size=128`, `--trace-gc`). `BENCH_CPU_PROF=<dir>` profiles every child
+ * (`node --cpu-prof`, one directory per child under `<dir>`) and prints where its time went.
  *
  * Protocol: the parent passes the input as JSON in `VULNERA_BENCH_CHILD`; the child prints one line
  * `##bench-child <json>` with its result; everything else it prints is passed through.
  */
 import { spawn } from "node:child_process"
-import { join } from "node:path"
+import { mkdtempSync, readdirSync } from "node:fs"
+import { basename, join, resolve as resolvePath } from "node:path"
 import { pathToFileURL } from "node:url"
+import { printProfile, summarizeProfile } from "./profile.js"
 
 const inputVariable = "VULNERA_BENCH_CHILD"
 const replyMarker = "##bench-child "
@@ -57,7 +60,12 @@ export const runChild = <A>(moduleFile: string, input: unknown, options: ChildOp
       `await import(${JSON.stringify(pathToFileURL(moduleFile).href)})`
     ].join("\n")
     const extra = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "")
-    const proc = spawn(process.execPath, [...extra, ...(options.nodeArgs ?? []), "--input-type=module", "-e", entry], {
+    const profileRoot = process.env.BENCH_CPU_PROF
+    const profileDir = profileRoot === undefined || profileRoot === ""
+      ? undefined
+      : mkdtempSync(join(resolvePath(profileRoot), `${basename(moduleFile, ".ts")}-`))
+    const profiling = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
+    const proc = spawn(process.execPath, [...extra, ...profiling, ...(options.nodeArgs ?? []), "--input-type=module", "-e", entry], {
       cwd: join(import.meta.dirname, "..", ".."),
       env: { ...process.env, [inputVariable]: JSON.stringify(input) },
       stdio: ["ignore", "pipe", "inherit"]
@@ -78,6 +86,8 @@ export const runChild = <A>(moduleFile: string, input: unknown, options: ChildOp
     proc.on("error", reject)
     proc.on("close", (code, signal) => {
       if (pending.startsWith(replyMarker)) reply = pending.slice(replyMarker.length)
+      const profile = profileDir === undefined ? undefined : readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"))
+      if (profile !== undefined) printProfile(summarizeProfile(join(profileDir!, profile)))
       if (code === 0 && reply !== undefined) resolve(JSON.parse(reply) as A)
       else reject(new Error(`benchmark child ${moduleFile} exited with ${signal ?? code}${reply === undefined ? " without a result" : ""}`))
     })

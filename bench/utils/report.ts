@@ -6,6 +6,8 @@
  * assert. A figure with a target carries `pass` so the summary can say "pass" or "miss".
  */
 import { loadavg } from "node:os"
+import { PerformanceObserver, constants as perfConstants } from "node:perf_hooks"
+import { getHeapStatistics } from "node:v8"
 
 /** The prefix of the one line per figure that `bench/index.ts` parses (JSON after it). */
 export const resultMarker = "##bench-figure "
@@ -71,3 +73,30 @@ export const environmentLine = (): string =>
 
 /** Peak resident set size of this process so far, in bytes (`getrusage` `ru_maxrss`). */
 export const peakRss = (): number => process.resourceUsage().maxRSS * 1024
+
+/** What `trackHeap` saw. */
+export interface HeapFigures {
+  /** The largest V8 heap (`total_heap_size`) sampled every 50 ms. */
+  readonly peakHeapTotal: number
+  /** The largest used heap measured right after a major GC: roughly what the run retains. */
+  readonly liveHeap: number
+}
+
+/** Starts watching the V8 heap; call the returned function to stop and read the figures. */
+export const trackHeap = (): (() => HeapFigures) => {
+  let liveHeap = 0
+  let peakHeapTotal = 0
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { readonly detail?: { readonly kind?: number } }).detail?.kind
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) liveHeap = Math.max(liveHeap, getHeapStatistics().used_heap_size)
+    }
+  })
+  observer.observe({ entryTypes: ["gc"] })
+  const sampler = setInterval(() => (peakHeapTotal = Math.max(peakHeapTotal, getHeapStatistics().total_heap_size)), 50)
+  return () => {
+    clearInterval(sampler)
+    observer.disconnect()
+    return { peakHeapTotal, liveHeap }
+  }
+}
