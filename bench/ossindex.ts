@@ -153,7 +153,7 @@ const program = Effect.gen(function*() {
     const fromCache = cached.filter((r) => r._tag === "Found" && r.fromCache).length
 
     // Repetitions: the cached query and the raw MGET, alternating.
-    const repetitions = scaled(200, 20)
+    const repetitions = scaled(100, 20)
     const ours: Array<number> = []
     const raw: Array<number> = []
     for (let i = 0; i < repetitions; i++) {

@@ -62,6 +62,9 @@ interface ChildResult {
   readonly peakRss: number
   readonly peakHeapTotal: number
   readonly liveHeap: number
+  /** Largest RSS sampled while the archive downloads, and while it is read and written. */
+  readonly downloadRss: number
+  readonly syncRss: number
   readonly written: number
   readonly failed: number
   readonly status: string
@@ -82,7 +85,18 @@ const child = (input: ChildInput) => {
     const source = yield* OsvSource.make({ baseUrl: input.baseUrl, ecosystems: [input.ecosystem], tempDirectory: input.tempDirectory })
     const cpuStart = process.cpuUsage()
     const start = performance.now()
-    const stats = yield* Sync.syncAll(store, [source])
+    // RSS sampled separately while the archive downloads (until the unit starts) and while it syncs.
+    let downloading = true
+    const rss = { download: 0, sync: 0 }
+    const sampler = setInterval(() => {
+      const now = process.memoryUsage.rss()
+      if (downloading) rss.download = Math.max(rss.download, now)
+      else rss.sync = Math.max(rss.sync, now)
+    }, 20)
+    const stats = yield* Sync.syncAll(store, [source], {
+      onEvent: (event) => Effect.sync(() => void (event._tag === "UnitStarted" && (downloading = false)))
+    })
+    clearInterval(sampler)
     const millis = performance.now() - start
     const cpu = process.cpuUsage(cpuStart)
     const heap = stopHeap()
@@ -93,6 +107,8 @@ const child = (input: ChildInput) => {
       startupRss,
       peakRss: peakRss(),
       ...heap,
+      downloadRss: rss.download,
+      syncRss: rss.sync,
       written: stats.written,
       failed: unit.failed,
       status: unit.status,
@@ -177,8 +193,8 @@ const program = Effect.gen(function*() {
   }
 
   console.log(`\n### Full sync from all.zip into Redis (zstd ${level})\n`)
-  row("advisories", "V8 old space", "sync time", "advisories/s", "raw SET/s", "vs raw", "CPU per advisory", "peak RSS", "RSS after start-up", "V8 heap peak", "live heap")
-  row("---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---")
+  row("advisories", "V8 old space", "sync time", "advisories/s", "raw SET/s", "vs raw", "CPU per advisory", "peak RSS", "RSS after start-up", "RSS sampled: download / sync", "V8 heap peak", "live heap")
+  row("---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---")
   for (const { capped, ours, raw, size } of results) {
     const rate = (ours.written / ours.millis) * 1000
     row(
@@ -191,6 +207,7 @@ const program = Effect.gen(function*() {
       `${(ours.cpuMicros / Math.max(1, ours.written)).toFixed(0)} µs`,
       mb(ours.peakRss),
       mb(ours.startupRss),
+      `${mb(ours.downloadRss)} / ${mb(ours.syncRss)}`,
       mb(ours.peakHeapTotal),
       mb(ours.liveHeap)
     )

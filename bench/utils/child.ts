@@ -57,6 +57,9 @@ export const runChild = <A>(moduleFile: string, input: unknown, options: ChildOp
       ...preloaded.map((name) => `await import(${JSON.stringify(name)})`),
       `const { register } = await import("tsx/esm/api")`,
       `register()`,
+      // tsx turns on Node's source-map support, which makes every captured stack trace (Effect
+      // captures one per span) map positions and keeps the maps: a compiled program does not pay it.
+      `process.setSourceMapsEnabled(false)`,
       `await import(${JSON.stringify(pathToFileURL(moduleFile).href)})`
     ].join("\n")
     const extra = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "")
