@@ -20,8 +20,7 @@
  * Run: `npx tsx bench/enrichment.ts`. Environment: `VULNERA_DATA_DIR` (default ../shared/data),
  * `REDIS_URL` (default: start a redis-server), `BENCH_SCALE` (below 1: only that share of the rows).
  */
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { copyFileSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs"
 import * as Http from "node:http"
 import { tmpdir } from "node:os"
@@ -31,14 +30,9 @@ import { Readable, Writable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { createGunzip, createGzip } from "node:zlib"
 import { AdvisoryStore } from "../src/AdvisoryStore.js"
-import * as Compression from "../src/Compression.js"
-import * as DragonflyStore from "../src/DragonflyStore.js"
-import * as EpssSource from "../src/EpssSource.js"
-import * as KevSource from "../src/KevSource.js"
-import * as StoreConfig from "../src/StoreConfig.js"
 import { VulnerabilityManager } from "../src/VulnerabilityManager.js"
-import * as Manager from "../src/VulnerabilityManager.js"
 import { childInput, replyToParent, runChild } from "./utils/child.js"
+import { managerLayer, storeLayer } from "./utils/layers.js"
 import { dataDir } from "./utils/osvZip.js"
 import { emitFigure, environmentLine, type HeapFigures, mb, peakRss, perSecond, ratio, row, scale, trackHeap } from "./utils/report.js"
 import { benchRedis, dropPrefix, serveDirectory } from "./utils/servers.js"
@@ -81,18 +75,10 @@ interface ChildResult extends HeapFigures {
 const child = (input: ChildInput) => {
   const startupRss = process.memoryUsage().rss
   const stopHeap = trackHeap()
-  const layer = Manager.layer().pipe(
-    Layer.provideMerge(
-      DragonflyStore.layer({ url: input.redisUrl }).pipe(
-        Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer({ keyPrefix: input.keyPrefix })))
-      )
-    ),
-    Layer.provide(Layer.mergeAll(
-      KevSource.layer({ url: `${input.base}/kev.json` }),
-      EpssSource.layer({ bulkUrl: `${input.base}/epss_scores-current.csv.gz` })
-    )),
-    Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, NodeContext.layer))
-  )
+  const layer = managerLayer(storeLayer(input.redisUrl, input.keyPrefix), {
+    kev: `${input.base}/kev.json`,
+    epssBulk: `${input.base}/epss_scores-current.csv.gz`
+  })
   const once = Effect.gen(function*() {
     const manager = yield* VulnerabilityManager
     const cpuStart = process.cpuUsage()

@@ -18,21 +18,15 @@
  * Run: `npx tsx bench/matches.ts`. Environment: `VULNERA_DATA_DIR` (default ../shared/data),
  * `REDIS_URL` (default: start a redis-server), `BENCH_SCALE` (scales the time spent per path).
  */
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import type { Advisory, Affected } from "../src/Advisory.js"
 import { AdvisoryStore } from "../src/AdvisoryStore.js"
-import * as Compression from "../src/Compression.js"
-import * as DragonflyStore from "../src/DragonflyStore.js"
-import * as EpssSource from "../src/EpssSource.js"
-import * as KevSource from "../src/KevSource.js"
 import * as PackageKey from "../src/PackageKey.js"
-import * as StoreConfig from "../src/StoreConfig.js"
 import { VulnerabilityManager } from "../src/VulnerabilityManager.js"
-import * as Manager from "../src/VulnerabilityManager.js"
+import { managerLayer, storeLayer } from "./utils/layers.js"
 import { dataDir } from "./utils/osvZip.js"
 import { emitFigure, environmentLine, latencySummary, ms, ratio, row, scale } from "./utils/report.js"
 import { benchRedis, dropPrefix } from "./utils/servers.js"
@@ -91,18 +85,6 @@ const sample = <E, R>(run: Effect.Effect<unknown, E, R>) =>
     return latencySummary(latencies)
   })
 
-const managerLayer = (url: string, keyPrefix: string, decodedCacheEntries?: number) =>
-  Manager.layer().pipe(
-    Layer.provideMerge(
-      DragonflyStore.layer({ url, ...(decodedCacheEntries === undefined ? {} : { decodedCacheEntries }) }).pipe(
-        Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer({ keyPrefix })))
-      )
-    ),
-    // The manager needs KEV and EPSS sources; `matches` never calls them.
-    Layer.provide(Layer.mergeAll(KevSource.layer({ url: "http://127.0.0.1:9/unused" }), EpssSource.layer())),
-    Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, NodeContext.layer))
-  )
-
 const program = Effect.gen(function*() {
   const redis = yield* benchRedis
   const keyPrefix = `bench-matches-${process.pid}`
@@ -136,13 +118,13 @@ const program = Effect.gen(function*() {
       results.push({ ...c, raw, getByPackage, matches, matched })
     }
     return results
-  }).pipe(Effect.provide(managerLayer(redis.url, keyPrefix)))
+  }).pipe(Effect.provide(managerLayer(storeLayer(redis.url, keyPrefix))))
 
   // The same queries with the decoded-value cache off: every query decodes every advisory.
   const cold = yield* Effect.gen(function*() {
     const manager = yield* VulnerabilityManager
     return yield* Effect.forEach(cases, (c) => sample(manager.matches(c.ecosystem, c.name, c.version)))
-  }).pipe(Effect.provide(managerLayer(redis.url, keyPrefix, 0)))
+  }).pipe(Effect.provide(managerLayer(storeLayer(redis.url, keyPrefix, { decodedCacheEntries: 0 }))))
 
   console.log(`\n### matches(ecosystem, name, version) on Redis (p50 / p99)\n`)
   row("package", "advisories", "matched", "raw SMEMBERS + MGET", "getByPackage", "matches (cache warm)", "matches (no decoded cache)", "matches p50 vs raw (warm / no cache)")

@@ -17,22 +17,15 @@
  * Run: `npx tsx bench/ossindex.ts`. Environment: `REDIS_URL` (default: start a redis-server),
  * `BENCH_SCALE` (scales the number of repetitions).
  */
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import * as Net from "node:net"
 import { join } from "node:path"
-import * as Compression from "../src/Compression.js"
-import * as DragonflyStore from "../src/DragonflyStore.js"
-import * as EpssSource from "../src/EpssSource.js"
-import * as KevSource from "../src/KevSource.js"
-import * as OssIndexSource from "../src/OssIndexSource.js"
 import * as Purl from "../src/Purl.js"
-import * as StoreConfig from "../src/StoreConfig.js"
 import { VulnerabilityManager } from "../src/VulnerabilityManager.js"
-import * as Manager from "../src/VulnerabilityManager.js"
 import { makeTestServer } from "../test/utils/httpServer.js"
+import { managerLayer, storeLayer } from "./utils/layers.js"
 import { emitFigure, environmentLine, latencySummary, ms, ratio, row, scaled } from "./utils/report.js"
 import { benchRedis, dropPrefix } from "./utils/servers.js"
 
@@ -95,19 +88,7 @@ const program = Effect.gen(function*() {
   proxied.hostname = "127.0.0.1"
   proxied.port = String(proxy.port)
 
-  const layer = Manager.layer().pipe(
-    Layer.provideMerge(
-      DragonflyStore.layer({ url: proxied.toString() }).pipe(
-        Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer({ keyPrefix })))
-      )
-    ),
-    Layer.provide(Layer.mergeAll(
-      KevSource.layer({ url: "http://127.0.0.1:9/unused" }),
-      EpssSource.layer(),
-      OssIndexSource.layer({ url: ossIndex.url })
-    )),
-    Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, NodeContext.layer))
-  )
+  const layer = managerLayer(storeLayer(proxied.toString(), keyPrefix), { ossIndex: ossIndex.url })
 
   const purls = Array.from({ length: purlCount }, (_, i) => `pkg:pypi/vulnera-bench-${i}@1.0.${i % 7}`)
   const cacheKeys = yield* Effect.forEach(purls, (purl) =>

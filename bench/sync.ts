@@ -24,18 +24,15 @@
  * `BENCH_SYNC_MIRROR` (`http` or `file`), `BENCH_CPU_PROF=<dir>` (profile each sync with
  * `node --cpu-prof` and print where the time goes; see bench/utils/child.ts).
  */
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, Option } from "effect"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { AdvisoryStore } from "../src/AdvisoryStore.js"
-import * as Compression from "../src/Compression.js"
-import * as DragonflyStore from "../src/DragonflyStore.js"
 import * as OsvSource from "../src/OsvSource.js"
-import * as StoreConfig from "../src/StoreConfig.js"
 import * as Sync from "../src/Sync.js"
 import { childInput, replyToParent, runChild } from "./utils/child.js"
+import { platformLayer, storeLayer } from "./utils/layers.js"
 import { writeReplicatedMirror } from "./utils/osvZip.js"
 import { emitFigure, environmentLine, mb, peakRss, perSecond, ratio, row, scaled, trackHeap } from "./utils/report.js"
 import { benchRedis, dropPrefix, serveDirectory } from "./utils/servers.js"
@@ -77,9 +74,6 @@ interface ChildResult {
 const child = (input: ChildInput) => {
   const startupRss = process.memoryUsage().rss
   const stopHeap = trackHeap()
-  const storeLayer = DragonflyStore.layer({ url: input.redisUrl }).pipe(
-    Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer({ keyPrefix: input.keyPrefix, compressionLevel: level })))
-  )
   return Effect.gen(function*() {
     const store = yield* AdvisoryStore
     const source = yield* OsvSource.make({ baseUrl: input.baseUrl, ecosystems: [input.ecosystem], tempDirectory: input.tempDirectory })
@@ -117,7 +111,7 @@ const child = (input: ChildInput) => {
       probeFound: Option.isSome(yield* store.getAdvisory(input.probeId))
     } satisfies ChildResult
   }).pipe(
-    Effect.provide(Layer.mergeAll(storeLayer, NodeHttpClient.layerUndici, NodeContext.layer)),
+    Effect.provide(Layer.merge(storeLayer(input.redisUrl, input.keyPrefix, { compressionLevel: level }), platformLayer)),
     Effect.scoped,
     Effect.runPromise
   )
