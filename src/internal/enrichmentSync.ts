@@ -115,7 +115,8 @@ export const syncEnrichment = (
           const epssPart = score === undefined
             ? { epssScore: old?.epssScore, epssPercentile: old?.epssPercentile, epssDate: old?.epssDate }
             : { epssScore: score.epss, epssPercentile: score.percentile, epssDate: score.date }
-          return [cve, new EnrichmentData({ ...epssPart, ...kevPart, updatedAt: now })] as const
+          // Built from values that were already decoded and validated: skip re-validation (hot loop, 360k rows).
+          return [cve, new EnrichmentData({ ...epssPart, ...kevPart, updatedAt: now }, true)] as const
         })
         written += yield* store.storeEnrichmentBatch(entries)
       })
