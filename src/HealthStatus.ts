@@ -6,7 +6,8 @@
  *   no condition below.
  * - `Degraded`: reachable, but one of: PING slower than the threshold; the dataset is still
  *   loading (`loading:1`); the server is a read-only replica; memory use above 90% of
- *   `maxmemory`; or the advisory count could not be read. `detail` says which.
+ *   `maxmemory`; the server runs in cluster mode (unsupported); or the advisory count could not be
+ *   read. `detail` says which.
  * - `Unavailable`: no connection or no PING answer (within the connect timeout). `healthCheck`
  *   never fails: an unreachable server is reported, not raised.
  *

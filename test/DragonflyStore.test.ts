@@ -376,13 +376,17 @@ describe("DragonflyStore (Redis specifics)", () => {
     }).pipe(Effect.provide(testLayer({ keyPrefix: prefix })))
   })
 
-  it("health rules: loading, read-only replica and memory pressure are Degraded", () => {
+  it("health rules: loading, read-only replica, memory pressure and cluster mode are Degraded", () => {
     expect(degradedReasons(parseInfo("# Server\r\nredis_version:7.2.4\r\nloading:0\r\nrole:master\r\nused_memory:10\r\nmaxmemory:0\r\n"))).toEqual([])
     expect(degradedReasons(parseInfo("loading:1\r\nrole:slave\r\nslave_read_only:1\r\nused_memory:95\r\nmaxmemory:100\r\n"))).toEqual([
       "dataset still loading",
       "read-only replica",
       "memory 95% of maxmemory"
     ])
+    expect(degradedReasons(parseInfo("# Cluster\r\ncluster_enabled:1\r\n"))).toEqual([
+      "cluster mode is enabled (unsupported: writes fail with CROSSSLOT)"
+    ])
+    expect(degradedReasons(parseInfo("# Cluster\r\ncluster_enabled:0\r\n"))).toEqual([])
   })
 
   describe("configuration", () => {

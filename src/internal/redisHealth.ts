@@ -37,6 +37,8 @@ export const degradedReasons = (info: ReadonlyMap<string, string>): Array<string
   if (Number.isFinite(used) && Number.isFinite(max) && max > 0 && used > 0.9 * max) {
     reasons.push(`memory ${Math.round((used / max) * 100)}% of maxmemory`)
   }
+  // Multi-key Lua writes fail with CROSSSLOT on a cluster: reachable, but writes cannot work.
+  if (info.get("cluster_enabled") === "1") reasons.push("cluster mode is enabled (unsupported: writes fail with CROSSSLOT)")
   return reasons
 }
 
@@ -80,7 +82,7 @@ export const healthCheck = (
     // Each reply is checked on its own: a failing counter must not hide the INFO fields.
     const replies = yield* Effect.either(connection.run(operation, (redis) =>
       redis.pipeline()
-        .info("server").info("persistence").info("replication").info("memory")
+        .info("server").info("persistence").info("replication").info("memory").info("cluster")
         .zcount(keys.ids, `(${now}`, "+inf")
         .smembers(keys.sources)
         .exec()
@@ -90,14 +92,14 @@ export const healthCheck = (
     }
     const results = replies.right ?? []
     const info = new Map<string, string>()
-    for (const [error, text] of results.slice(0, 4)) {
+    for (const [error, text] of results.slice(0, 5)) {
       if (!error && typeof text === "string") for (const [k, v] of parseInfo(text)) info.set(k, v)
     }
     const reasons = degradedReasons(info)
     if (latencyMs > degradedLatencyMillis) reasons.push(`PING took ${latencyMs} ms (> ${degradedLatencyMillis} ms)`)
-    const [countError, count] = results[4] ?? [new Error("no reply"), 0]
+    const [countError, count] = results[5] ?? [new Error("no reply"), 0]
     if (countError) reasons.push(`advisory count unavailable: ${countError.message}`)
-    const [, sources] = results[5] ?? [null, []]
+    const [, sources] = results[6] ?? [null, []]
     const { corrupt, lastSync } = yield* latestSync(connection, keys, (sources as Array<string> | undefined) ?? [], timeoutMillis)
     if (corrupt.length > 0) reasons.push(`corrupt sync timestamp at ${corrupt.join(", ")}`)
     const dragonfly = info.get("dragonfly_version")
