@@ -28,6 +28,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Readable, Transform } from "node:stream"
+import { peakRss } from "./utils/report.js"
 import { pipeline } from "node:stream/promises"
 import { createGunzip, createGzip } from "node:zlib"
 import * as EpssSource from "../src/EpssSource.js"
@@ -76,7 +77,7 @@ const child = async (base: string): Promise<ChildResult> => {
       return {
         millis: performance.now() - start,
         startupRss,
-        peakRss: process.resourceUsage().maxRSS * 1024,
+        peakRss: peakRss(),
         ...counts,
         kevVersion: catalog.catalogVersion,
         kevEntries: catalog.entries.length,
