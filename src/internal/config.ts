@@ -42,13 +42,17 @@ export const integerVar = (
     )
   )
 
-/** Masks the password (and user) of a URL for logs and errors. */
+/**
+ * Masks the credentials (user and password) and secret-looking query parameters (token, key,
+ * secret, password, auth) of a URL for logs and errors. The one masking rule for Redis and HTTP URLs.
+ */
 export const redactUrl = (url: string): string => {
   try {
     const parsed = new URL(url)
-    if (parsed.password || parsed.username) {
-      parsed.username = parsed.username ? "<redacted>" : ""
-      parsed.password = parsed.password ? "<redacted>" : ""
+    if (parsed.username) parsed.username = "<redacted>"
+    if (parsed.password) parsed.password = "<redacted>"
+    for (const key of Array.from(parsed.searchParams.keys())) {
+      if (/token|key|secret|password|auth/i.test(key)) parsed.searchParams.set(key, "<redacted>")
     }
     // WHATWG URL serialization percent-encodes the angle brackets; show the marker as written.
     return parsed.toString().replaceAll("%3Credacted%3E", "<redacted>")

@@ -5,10 +5,11 @@
  */
 import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError, HttpClientResponse } from "@effect/platform"
-import { Duration, Effect, Option, Redacted, Sink, Stream } from "effect"
+import { Duration, Effect, Redacted, Sink, Stream } from "effect"
 import { fileURLToPath } from "node:url"
 import { DecodeError, SourceError } from "../Errors.js"
 import { retryTransient } from "../Retry.js"
+import { redactUrl } from "./config.js"
 
 /** Options of one fetch. */
 export interface FetchOptions {
@@ -23,20 +24,10 @@ export interface FetchOptions {
 export const isRetryableStatus = (status: number): boolean =>
   status === 408 || status === 425 || status === 429 || status >= 500
 
-/** Masks credentials and secret-looking query parameters of a URL for errors and logs. */
+/** `redactUrl`, shortened to 300 characters for error messages. */
 export const displayUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url)
-    if (parsed.username) parsed.username = "redacted"
-    if (parsed.password) parsed.password = "redacted"
-    for (const key of Array.from(parsed.searchParams.keys())) {
-      if (/token|key|secret|password|auth/i.test(key)) parsed.searchParams.set(key, "redacted")
-    }
-    const text = parsed.toString()
-    return text.length > 300 ? `${text.slice(0, 300)}…` : text
-  } catch {
-    return "<invalid URL>"
-  }
+  const text = redactUrl(url)
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text
 }
 
 /** Parses `Retry-After` (delta-seconds or an HTTP date) into milliseconds from `now`. */
@@ -317,7 +308,3 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
     return { bytes, text, json, postJson, download, stream } satisfies Fetcher
   }
 )
-
-/** `Some(message)` if a value is not a non-empty string (helper for record validation). */
-export const nonEmptyString = (value: unknown): Option.Option<string> =>
-  typeof value === "string" && value.length > 0 ? Option.none() : Option.some(`expected a non-empty string, got ${JSON.stringify(value)}`)
