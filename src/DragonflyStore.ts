@@ -14,9 +14,9 @@
  * - Decoded advisories are reused while their stored bytes are unchanged (`decodedCacheEntries`).
  * - Only commands both Redis 7 and DragonflyDB support are used.
  *
- * Parts: src/internal/redisClient.ts (URL, connection, error mapping), redisAdvisoryScript.ts (the
- * Lua write), redisAdvisories.ts, redisAuxiliary.ts (enrichment, sync timestamps, OSS Index),
- * redisHealth.ts.
+ * It is a driver under the store core (src/internal/store/core.ts holds every rule). Parts in
+ * src/internal/redis/: client.ts (URL, connection, error mapping), advisoryScript.ts (the Lua
+ * write), driver.ts (the primitives), health.ts (PING/INFO probe).
  *
  * @since 0.1.0
  */
@@ -26,12 +26,11 @@ import { AdvisoryStore, type AdvisoryStoreShape } from "./AdvisoryStore.js"
 import { Compression, layerZstd } from "./Compression.js"
 import { ConfigurationError } from "./Errors.js"
 import { secretVar } from "./internal/config.js"
-import { makeAdvisoryOperations } from "./internal/redisAdvisories.js"
-import { defineAdvisoryScript } from "./internal/redisAdvisoryScript.js"
-import { makeAuxiliaryOperations } from "./internal/redisAuxiliary.js"
-import { makeConnection, parseRedisUrl } from "./internal/redisClient.js"
-import { healthCheck } from "./internal/redisHealth.js"
-import { makeKeys, type RedisStoreContext } from "./internal/redisStoreContext.js"
+import { defineAdvisoryScript } from "./internal/redis/advisoryScript.js"
+import { makeConnection, parseRedisUrl } from "./internal/redis/client.js"
+import { makeRedisDriver } from "./internal/redis/driver.js"
+import { makeStore } from "./internal/store/core.js"
+import { makeKeys } from "./internal/store/keys.js"
 import * as StoreConfig from "./StoreConfig.js"
 
 /**
@@ -97,20 +96,14 @@ const makeWith = (options: DragonflyStoreOptions, urlVariable: string) =>
     const decodedCacheEntries = yield* setting("decodedCacheEntries", 0)
     const connection = yield* makeConnection(target, settings)
     defineAdvisoryScript(connection.client)
-    const context: RedisStoreContext = {
-      connection,
-      compression,
-      config,
-      keys: makeKeys(config.keyPrefix),
-      ttlMillis: config.ttlSeconds === undefined ? undefined : config.ttlSeconds * 1000,
+    const driver = makeRedisDriver(connection, makeKeys(config.keyPrefix), {
       writeChunkSize,
-      readChunkSize
-    }
-    return {
-      ...makeAdvisoryOperations(context, decodedCacheEntries),
-      ...makeAuxiliaryOperations(context),
-      healthCheck: healthCheck(connection, context.keys, degradedLatencyMillis, settings.connectTimeoutMillis)
-    } satisfies AdvisoryStoreShape
+      readChunkSize,
+      decodedCacheEntries,
+      degradedLatencyMillis,
+      timeoutMillis: settings.connectTimeoutMillis
+    })
+    return makeStore(driver, config, compression)
   })
 
 /**

@@ -8,6 +8,8 @@
  *   loading (`loading:1`); the server is a read-only replica; memory use above 90% of
  *   `maxmemory`; the server runs in cluster mode (unsupported); or the advisory count could not be
  *   read. `detail` says which.
+ * - LMDB (`LmdbStore`): `Degraded` when the map is more than 90% full or the directory is not
+ *   writable; `path` and `usage` are always reported.
  * - `Unavailable`: no connection or no PING answer (within the connect timeout). `healthCheck`
  *   never fails: an unreachable server is reported, not raised.
  *
@@ -37,6 +39,10 @@ export class HealthStatus extends Schema.Class<HealthStatus>("vulnera/HealthStat
   latencyMs: Schema.Number,
   /** Redis/Dragonfly version, when known (`memory` for the in-memory store). */
   serverVersion: Schema.optional(Schema.String),
+  /** Where the data lives, for a store on disk (the LMDB directory). */
+  path: Schema.optional(Schema.String),
+  /** Share of the store's capacity in use, 0..1, when it has one (the LMDB map). */
+  usage: Schema.optional(Schema.Number),
   /** Why the status is not `Healthy`. */
   detail: Schema.optional(Schema.String)
 }) {}

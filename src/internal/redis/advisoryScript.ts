@@ -16,8 +16,9 @@
  */
 import { Effect } from "effect"
 import type { Redis } from "ioredis"
-import { StoreError } from "../Errors.js"
-import type { RedisConnection } from "./redisClient.js"
+import { StoreError } from "../../Errors.js"
+import type { AdvisoryWrite, AdvisoryWriteResult } from "../store/driver.js"
+import type { RedisConnection } from "./client.js"
 
 const lua = `
 -- KEYS[1] data, KEYS[2] pkgs, KEYS[3] ids, KEYS[4..] index keys: the first ARGV[8] are the
@@ -96,31 +97,8 @@ export interface AdvisoryKeys {
   readonly indexPrefix: string
 }
 
-/**
- * One change to an advisory.
- * - `put`: store `value`, index it under `suffixes`, leave every other index.
- * - `del`: delete it and leave every index.
- * - `purge`: if its data is gone (expired), leave every index; otherwise do nothing.
- */
-export interface AdvisoryOp {
-  readonly mode: "put" | "del" | "purge"
-  readonly id: string
-  readonly value?: Buffer | undefined
-  readonly suffixes: ReadonlyArray<string>
-  /** Index suffixes known (or suspected) to hold the id that it must leave. */
-  readonly leave: ReadonlyArray<string>
-}
-
-/** What the script did for one op. */
-export interface AdvisoryOpResult {
-  /** The data key existed before (for `purge`: the advisory was alive and left alone). */
-  readonly existed: boolean
-  /** Index memberships removed. */
-  readonly removed: number
-}
-
 /** Expiry arguments for `put`: PX milliseconds (0 = none) and the `ids` score. */
-export interface Expiry {
+export interface ScriptExpiry {
   readonly ttlMillis: number
   readonly score: string
 }
@@ -130,7 +108,7 @@ const maxRounds = 16
 
 interface Pending {
   readonly index: number
-  readonly op: AdvisoryOp
+  readonly op: AdvisoryWrite
   readonly leave: Set<string>
   fallbackDone: boolean
 }
@@ -143,12 +121,12 @@ export const applyAdvisoryOps = <E>(
   connection: RedisConnection,
   operation: string,
   keys: AdvisoryKeys,
-  ops: ReadonlyArray<AdvisoryOp>,
-  expiry: Expiry,
-  oldSuffixes: (id: string, value: Buffer) => Effect.Effect<ReadonlyArray<string>, E>
-): Effect.Effect<ReadonlyArray<AdvisoryOpResult>, StoreError | E> =>
+  ops: ReadonlyArray<AdvisoryWrite>,
+  expiry: ScriptExpiry,
+  oldSuffixes: (id: string, value: Uint8Array) => Effect.Effect<ReadonlyArray<string>, E>
+): Effect.Effect<ReadonlyArray<AdvisoryWriteResult>, StoreError | E> =>
   Effect.gen(function*() {
-    const results: Array<AdvisoryOpResult | undefined> = new Array(ops.length)
+    const results: Array<AdvisoryWriteResult | undefined> = new Array(ops.length)
     let pending: Array<Pending> = ops.map((op, index) => ({
       index,
       op,
@@ -199,10 +177,10 @@ export const applyAdvisoryOps = <E>(
       }
       pending = next
     }
-    return results as ReadonlyArray<AdvisoryOpResult>
+    return results as ReadonlyArray<AdvisoryWriteResult>
   })
 
-const scriptArgs = (keys: AdvisoryKeys, item: Pending, expiry: Expiry): [number, ...Array<string | Buffer>] => {
+const scriptArgs = (keys: AdvisoryKeys, item: Pending, expiry: ScriptExpiry): [number, ...Array<string | Buffer>] => {
   const { id, mode, suffixes, value } = item.op
   const fresh = mode === "put" ? suffixes : []
   const leave = Array.from(item.leave)
@@ -217,7 +195,7 @@ const scriptArgs = (keys: AdvisoryKeys, item: Pending, expiry: Expiry): [number,
     id,
     keys.indexPrefix,
     item.fallbackDone ? "1" : "0",
-    value ?? "",
+    value === undefined ? "" : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
     String(mode === "put" ? expiry.ttlMillis : 0),
     expiry.score,
     String(fresh.length),

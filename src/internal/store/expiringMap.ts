@@ -7,32 +7,24 @@
  * constant TTL and a re-write moves the entry to the end (delete + set); the expiry is clamped to
  * be non-decreasing so a clock that steps backwards cannot break the ordering (it can only make an
  * entry live a few milliseconds longer).
- *
- * Each entry also memoizes its decoded value: the store decodes bytes on first read and reuses the
- * result until the bytes change, so repeated reads cost a map lookup, not a decompress + parse.
  */
 
 /** One stored value. */
-export interface Slot<A> {
+export interface Slot {
   readonly bytes: Uint8Array
   /** Epoch milliseconds at which the entry expires (`Infinity` = never). */
   readonly expiresAt: number
-  /** The decoded value, once a read has decoded `bytes`. */
-  decoded: A | undefined
 }
 
 /** See the module comment. */
-export class ExpiringMap<A> {
-  private readonly slots = new Map<string, Slot<A>>()
+export class ExpiringMap {
+  private readonly slots = new Map<string, Slot>()
   /** Keys with a finite expiry, in ascending expiry order. */
   private readonly expiryOrder = new Map<string, number>()
   private lastExpiry = Number.NEGATIVE_INFINITY
 
-  /**
-   * Writes `bytes` at `key`, expiring at `expiresAt` (epoch ms; `Infinity` = never). `decoded`, when
-   * given, must be exactly what decoding `bytes` returns.
-   */
-  set(key: string, bytes: Uint8Array, expiresAt: number, decoded?: A): void {
+  /** Writes `bytes` at `key`, expiring at `expiresAt` (epoch ms; `Infinity` = never). */
+  set(key: string, bytes: Uint8Array, expiresAt: number): void {
     this.expiryOrder.delete(key)
     let expiry = expiresAt
     if (Number.isFinite(expiry)) {
@@ -41,18 +33,18 @@ export class ExpiringMap<A> {
       this.expiryOrder.set(key, expiry)
     }
     this.slots.delete(key)
-    this.slots.set(key, { bytes, expiresAt: expiry, decoded })
+    this.slots.set(key, { bytes, expiresAt: expiry })
   }
 
-  /** Replaces the bytes at `key` keeping its expiry (like Redis `SET ... KEEPTTL`); forgets the decoded value. */
+  /** Replaces the bytes at `key` keeping its expiry (like Redis `SET ... KEEPTTL`). */
   replaceBytes(key: string, bytes: Uint8Array, now: number): void {
     const slot = this.get(key, now)
     if (slot === undefined) this.set(key, bytes, Number.POSITIVE_INFINITY)
-    else this.slots.set(key, { bytes, expiresAt: slot.expiresAt, decoded: undefined })
+    else this.slots.set(key, { bytes, expiresAt: slot.expiresAt })
   }
 
   /** The live entry at `key`, or `undefined` when absent or expired at `now`. */
-  get(key: string, now: number): Slot<A> | undefined {
+  get(key: string, now: number): Slot | undefined {
     const slot = this.slots.get(key)
     return slot !== undefined && slot.expiresAt > now ? slot : undefined
   }

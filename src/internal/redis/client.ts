@@ -6,8 +6,8 @@
 import { Duration, Effect, Either, Redacted } from "effect"
 import { Redis, type RedisOptions, ReplyError } from "ioredis"
 import type { ConnectionOptions } from "node:tls"
-import { ConfigurationError, StoreError } from "../Errors.js"
-import { redactUrl } from "./config.js"
+import { ConfigurationError, StoreError } from "../../Errors.js"
+import { redactUrl } from "../config.js"
 
 /** Where and how to connect, parsed from a `redis://` / `rediss://` URL. */
 export interface RedisTarget {
@@ -116,11 +116,12 @@ export interface RedisConnection {
   readonly run: <A>(operation: string, command: (client: Redis) => Promise<A>) => Effect.Effect<A, StoreError>
   /**
    * Runs a pipeline built by `build` and returns each command's reply; the first failed command
-   * fails the whole call.
+   * fails the whole call. `atomic`: as one MULTI/EXEC transaction.
    */
   readonly pipeline: (
     operation: string,
-    build: (pipeline: ReturnType<Redis["pipeline"]>) => void
+    build: (pipeline: ReturnType<Redis["pipeline"]>) => void,
+    atomic?: boolean
   ) => Effect.Effect<Array<unknown>, StoreError>
   /** Connects if not connected (bounded by the connect timeout). */
   readonly ensureConnected: (operation: string) => Effect.Effect<void, StoreError>
@@ -227,11 +228,12 @@ export const makeConnection = (
 
     const pipeline = (
       operation: string,
-      build: (pipeline: ReturnType<Redis["pipeline"]>) => void
+      build: (pipeline: ReturnType<Redis["pipeline"]>) => void,
+      atomic = false
     ): Effect.Effect<Array<unknown>, StoreError> =>
       Effect.flatMap(
         run(operation, (redis) => {
-          const p = redis.pipeline()
+          const p = atomic ? redis.multi() : redis.pipeline()
           build(p)
           return p.exec()
         }),

@@ -1,0 +1,463 @@
+/**
+ * The store core: every `AdvisoryStore` rule, written once over a `StoreDriver` (driver.ts) —
+ * input validation, the key layout (keys.ts), the codec (../storeCodec.ts), TTLs, index
+ * maintenance and cleaning, sync timestamps (one parse rule: timestamp.ts), the OSS Index cache
+ * and the health status rules. `MemoryStore`, `DragonflyStore` and `LmdbStore` are drivers under it.
+ */
+import { Array as Arr, Chunk, Clock, Effect, Either, Option, Stream } from "effect"
+import type { Advisory } from "../../Advisory.js"
+import type { AdvisoryStoreShape, UpsertResult } from "../../AdvisoryStore.js"
+import type { CompressionShape } from "../../Compression.js"
+import type { EnrichmentData } from "../../EnrichmentData.js"
+import { type AdvisoryStoreError, CorruptEntry, InvalidInput, StoreError } from "../../Errors.js"
+import { HealthStatus } from "../../HealthStatus.js"
+import { OssIndexCacheEntry } from "../../OssIndexCacheEntry.js"
+import * as PackageKey from "../../PackageKey.js"
+import * as Purl from "../../Purl.js"
+import type { StoreConfigShape } from "../../StoreConfig.js"
+import * as Codec from "../storeCodec.js"
+import { advisoryFromBytes, DecodedCache, decodedWithoutSchema, indexedUnder } from "./decode.js"
+import type { AdvisoryWrite, Expiry, StoreDriver } from "./driver.js"
+import { parseTimestamp } from "./timestamp.js"
+
+/** Ids per page in `streamByPackage`. */
+const pageSize = 100
+/** Expired advisories whose index entries are swept per write. */
+const sweepLimit = 256
+/** Values read or written per driver call outside advisory writes. */
+const chunkSize = 500
+
+const textEncoder = new TextEncoder()
+const textDecoder = new TextDecoder()
+
+const byId = (a: Advisory, b: Advisory) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+/** A stored sync timestamp read from `key`, by the one rule of timestamp.ts. */
+export const timestampFrom = (key: string, text: string): Either.Either<Date, CorruptEntry> => {
+  const date = parseTimestamp(text)
+  return date === undefined
+    ? Either.left(
+      new CorruptEntry({
+        key,
+        detail: `not an RFC 3339 timestamp or YYYY-MM-DD date: ${JSON.stringify(text.slice(0, 100))}`
+      })
+    )
+    : Either.right(date)
+}
+
+/** Builds the `AdvisoryStore` over a driver. */
+export const makeStore = (
+  driver: StoreDriver,
+  config: StoreConfigShape,
+  compression: CompressionShape
+): AdvisoryStoreShape => {
+  const { keys } = driver
+  const cache = new DecodedCache(driver.decodedCacheEntries)
+  const ttlMillis = config.ttlSeconds === undefined ? undefined : config.ttlSeconds * 1000
+  const expiryFrom = (now: number): Expiry =>
+    ttlMillis === undefined ? { expiresAt: undefined, ttlMillis: undefined } : { expiresAt: now + ttlMillis, ttlMillis }
+  const never: Expiry = { expiresAt: undefined, ttlMillis: undefined }
+  const operationName = (name: string) => `AdvisoryStore.${name}`
+  const span = (name: string, attributes: Record<string, unknown> = {}) =>
+    Effect.withSpan(operationName(name), { attributes: { "vulnera.store": driver.name, ...attributes } })
+
+  const corruptCompression = (key: string, detail: string, cause: unknown) =>
+    new CorruptEntry({ key, detail: `cannot decompress: ${detail}`, cause })
+  const decompressed = (key: string, bytes: Uint8Array) =>
+    Effect.mapError(compression.decompress(bytes), (error) => corruptCompression(key, error.detail, error))
+
+  /** Decodes (and caches) the advisory stored at `key`. */
+  const decoded = (key: string, bytes: Uint8Array, raw: Uint8Array): Either.Either<Advisory, CorruptEntry> => {
+    const advisory = advisoryFromBytes(key, raw)
+    if (Either.isRight(advisory)) cache.set(key, driver.volatileReads ? Uint8Array.from(bytes) : bytes, advisory.right)
+    return advisory
+  }
+
+  /** Advisories for `ids` (input order, `undefined` when absent) and the absent ids. */
+  const readAdvisories = (operation: string, ids: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const dataKeys = ids.map(keys.data)
+      const values = yield* driver.getValues(operation, dataKeys, now)
+      const found: Array<Advisory | undefined> = new Array(ids.length)
+      const missing: Array<string> = []
+      const misses: Array<number> = []
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i]
+        if (value === undefined) missing.push(ids[i]!)
+        else if ((found[i] = cache.get(dataKeys[i]!, value)) === undefined) misses.push(i)
+      }
+      if (misses.length > 0) {
+        const raws = yield* compression.decompressAll(misses.map((i) => values[i]!))
+        for (let m = 0; m < misses.length; m++) {
+          const i = misses[m]!
+          const raw = raws[m]!
+          if (Either.isLeft(raw)) return yield* corruptCompression(dataKeys[i]!, raw.left.detail, raw.left)
+          found[i] = yield* decoded(dataKeys[i]!, values[i]!, raw.right)
+        }
+      }
+      return { found, missing }
+    })
+
+  /** Old memberships of an advisory that has no membership list (written by the Rust crate). */
+  const oldSuffixes = (id: string, value: Uint8Array) =>
+    decompressed(keys.data(id), value).pipe(
+      Effect.flatMap((raw) => advisoryFromBytes(keys.data(id), raw)),
+      Effect.map(Codec.indexSuffixes),
+      Effect.catchAll((error) =>
+        Effect.as(
+          Effect.logWarning("cannot decode the previous value to find its old index entries; they stay (reads skip them)").pipe(
+            Effect.annotateLogs({ key: error.key, detail: error.detail })
+          ),
+          []
+        )
+      )
+    )
+  const apply = (operation: string, writes: ReadonlyArray<AdvisoryWrite>, expiry: Expiry) =>
+    driver.writeAdvisories(operation, writes, expiry, oldSuffixes)
+
+  /** Index entries (under `suffix`) whose data is gone leave every index, atomically per id. */
+  const purge = (operation: string, ids: ReadonlyArray<string>, suffix?: string) =>
+    ids.length === 0 ? Effect.void : Effect.asVoid(apply(
+      operation,
+      ids.map((id) => ({ mode: "purge", id, suffixes: [], leave: suffix === undefined ? [] : [suffix] })),
+      never
+    ))
+
+  /** Expired advisories (by their `ids` expiry) leave their indexes; bounded work per call. */
+  const sweepExpired = (operation: string) =>
+    ttlMillis === undefined ? Effect.void : Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      yield* purge(operation, yield* driver.expiredAdvisoryIds(operation, now, sweepLimit))
+    })
+
+  /**
+   * Advisories listed under `suffix`. An id whose data is gone is purged; one whose data no longer
+   * names the package (re-written between reading the index and the data) is not returned, so a
+   * reader never sees an advisory under a package it does not affect.
+   */
+  const readIndexed = (operation: string, suffix: string, ids: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const { found, missing } = yield* readAdvisories(operation, ids)
+      yield* purge(operation, missing, suffix)
+      return found.filter((a): a is Advisory => a !== undefined && indexedUnder(a, suffix))
+    })
+
+  const indexSuffixOf = (ecosystem: string, name: string) =>
+    Effect.map(PackageKey.make(ecosystem, name), PackageKey.toIndexSuffix)
+
+  const upsertBatch = (advisories: Iterable<Advisory>, source: string, operation: string) =>
+    Effect.gen(function*() {
+      // Everything is validated before anything is written: bad input never leaves half a batch.
+      const prepared = yield* Effect.forEach(Array.from(advisories), Codec.prepareAdvisory)
+      const latest = Array.from(new Map(prepared.map((p) => [p.advisory.id, p] as const)).values())
+      const result = { source, received: latest.length, inserted: 0, updated: 0, withdrawn: 0, staleIndexEntriesRemoved: 0 }
+      if (latest.length === 0) return result satisfies UpsertResult
+      // Two chunks in flight: one is compressed (thread pool) while the other is written.
+      yield* Effect.forEach(Arr.chunksOf(latest, driver.writeChunkSize), (chunk) =>
+        Effect.gen(function*() {
+          const values = yield* compression.compressAll(chunk.map((p) => textEncoder.encode(p.json)))
+          const expiry = expiryFrom(yield* Clock.currentTimeMillis)
+          const writes = chunk.map((p, i): AdvisoryWrite => ({
+            mode: "put",
+            id: p.advisory.id,
+            value: values[i],
+            suffixes: p.suffixes,
+            leave: []
+          }))
+          const outcomes = yield* apply(operation, writes, expiry)
+          outcomes.forEach((outcome, i) => {
+            const p = chunk[i]!
+            if (outcome.existed) result.updated++
+            else result.inserted++
+            if (p.advisory.withdrawn != null) result.withdrawn++
+            result.staleIndexEntriesRemoved += outcome.removed
+            // The next read of these exact bytes needs no decompression nor schema.
+            const known = decodedWithoutSchema(p.advisory, p.json)
+            if (known === undefined) cache.delete(keys.data(p.advisory.id))
+            else cache.set(keys.data(p.advisory.id), values[i]!, known)
+          })
+        }), { concurrency: 2, discard: true })
+      yield* sweepExpired(operation)
+      return result satisfies UpsertResult
+    })
+
+  const enrichmentKey = (cve: string) => Effect.map(PackageKey.validateCve(cve), keys.enrichment)
+  const metaKey = (source: string) =>
+    Effect.map(PackageKey.validateSourceName(source), (name) => ({ name, key: keys.meta(name) }))
+
+  /** Values at `keys` in chunks. */
+  const getChunked = (operation: string, keyList: ReadonlyArray<string>, now: number) =>
+    Effect.map(
+      Effect.forEach(Arr.chunksOf(keyList, chunkSize), (chunk) => driver.getValues(operation, chunk, now)),
+      (chunks) => chunks.flat()
+    )
+  const writeChunked = (operation: string, writes: ReadonlyArray<Parameters<StoreDriver["write"]>[1][number]>, now: number) =>
+    Effect.forEach(Arr.chunksOf(writes, chunkSize), (chunk) => driver.write(operation, chunk, now), { discard: true })
+
+  /** Sync timestamps of the listed sources; `corrupt` collects unreadable keys instead of failing when given. */
+  const readTimestamps = (operation: string, names: ReadonlyArray<string>, corrupt?: Array<string>) =>
+    Effect.gen(function*() {
+      const metaKeys = names.map(keys.meta)
+      const values = yield* getChunked(operation, metaKeys, yield* Clock.currentTimeMillis)
+      const found = new Map<string, Date>()
+      for (let i = 0; i < names.length; i++) {
+        const value = values[i]
+        if (value === undefined) continue
+        const date = timestampFrom(metaKeys[i]!, textDecoder.decode(value))
+        if (Either.isRight(date)) found.set(names[i]!, date.right)
+        else if (corrupt !== undefined) corrupt.push(metaKeys[i]!)
+        else return yield* date.left
+      }
+      return found
+    })
+
+  const readOssEntry = (key: string, canonical: string, bytes: Uint8Array, now: number) =>
+    decompressed(key, bytes).pipe(
+      Effect.flatMap((raw) => Codec.ossEntryFromBytes(key, raw)),
+      // A different purl under the same hash would be a SHA-256 collision: answer "not cached".
+      Effect.map((entry) => entry.isExpired(now) || entry.purl !== canonical ? Option.none() : Option.some(entry))
+    )
+  const newOssEntry = (purl: string, advisories: ReadonlyArray<Advisory>, now: number) =>
+    Effect.gen(function*() {
+      const canonical = yield* Purl.normalize(purl)
+      const valid = yield* Effect.forEach(advisories, (a) => Effect.map(Codec.prepareAdvisory(a), (p) => p.advisory))
+      const entry = new OssIndexCacheEntry({ purl: canonical, advisories: valid, cachedAt: now, ttlSeconds: config.ossIndexTtlSeconds })
+      const value = yield* Effect.flatMap(Codec.ossEntryToBytes(entry), compression.compress)
+      const ttl = entry.ttlSeconds * 1000
+      return {
+        entry,
+        write: { op: "set", key: keys.ossIndex(canonical), value, expiry: { expiresAt: now + ttl, ttlMillis: ttl } } as const
+      }
+    })
+  const storeOssEntries = (operation: string, entries: ReadonlyArray<readonly [string, ReadonlyArray<Advisory>]>) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const built = yield* Effect.forEach(entries, ([purl, advisories]) => newOssEntry(purl, advisories, now), { concurrency: 4 })
+      yield* writeChunked(operation, built.map((b) => b.write), now)
+      return built.map((b) => b.entry)
+    })
+  const readOssEntries = (operation: string, purls: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      // Every PURL is validated before any is read, so bad input fails the same way whatever is cached.
+      const canonical = yield* Effect.forEach(purls, Purl.normalize)
+      const keyList = canonical.map(keys.ossIndex)
+      const now = yield* Clock.currentTimeMillis
+      const values = yield* getChunked(operation, keyList, now)
+      const found = new Map<string, OssIndexCacheEntry>()
+      for (let i = 0; i < purls.length; i++) {
+        const value = values[i]
+        if (value === undefined) continue
+        const entry = yield* readOssEntry(keyList[i]!, canonical[i]!, value, now)
+        if (Option.isSome(entry)) found.set(purls[i]!, entry.value)
+      }
+      return found
+    })
+
+  const encodeEnrichment = (cve: string, data: EnrichmentData) =>
+    Effect.zip(enrichmentKey(cve), Effect.map(Codec.enrichmentToJson(data), (json) => textEncoder.encode(json)))
+  const storeEnrichment = (operation: string, entries: ReadonlyArray<readonly [string, EnrichmentData]>) =>
+    Effect.gen(function*() {
+      const encoded = yield* Effect.forEach(entries, ([cve, data]) => encodeEnrichment(cve, data))
+      const now = yield* Clock.currentTimeMillis
+      const expiry = expiryFrom(now)
+      yield* writeChunked(operation, encoded.map(([key, value]) => ({ op: "set", key, value, expiry }) as const), now)
+      return encoded.length
+    })
+  const readEnrichment = (operation: string, cves: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const keyList = yield* Effect.forEach(cves, enrichmentKey)
+      const values = yield* getChunked(operation, keyList, yield* Clock.currentTimeMillis)
+      const found = new Map<string, EnrichmentData>()
+      for (let i = 0; i < cves.length; i++) {
+        const value = values[i]
+        if (value !== undefined) found.set(cves[i]!, yield* Codec.enrichmentFromJson(keyList[i]!, textDecoder.decode(value)))
+      }
+      return found
+    })
+
+  const healthCheck: Effect.Effect<HealthStatus> = Effect.gen(function*() {
+    const operation = operationName("healthCheck")
+    const probe = yield* driver.probe
+    if (!probe.reachable) {
+      return new HealthStatus({ status: "Unavailable", advisoryCount: 0, latencyMs: probe.latencyMs, detail: probe.detail })
+    }
+    const reasons = Array.from(probe.reasons)
+    const bounded = <A>(effect: Effect.Effect<A, AdvisoryStoreError>) =>
+      Effect.either(Effect.timeoutFail(effect, {
+        duration: driver.healthTimeoutMillis,
+        onTimeout: () =>
+          new StoreError({
+            reason: "Unavailable",
+            operation,
+            detail: `no answer within ${driver.healthTimeoutMillis} ms`,
+            retryable: true
+          })
+      }))
+    const now = yield* Clock.currentTimeMillis
+    const count = yield* bounded(driver.liveAdvisoryCount(operation, now))
+    if (Either.isLeft(count)) reasons.push(`advisory count unavailable: ${count.left.message}`)
+    const corrupt: Array<string> = []
+    const timestamps = yield* bounded(
+      Effect.flatMap(driver.members(operation, keys.sources), (names) => readTimestamps(operation, names, corrupt))
+    )
+    if (corrupt.length > 0) reasons.push(`corrupt sync timestamp at ${corrupt.join(", ")}`)
+    let lastSync: Date | undefined
+    if (Either.isRight(timestamps)) {
+      for (const date of timestamps.right.values()) if (lastSync === undefined || date > lastSync) lastSync = date
+    }
+    return new HealthStatus({
+      status: reasons.length === 0 ? "Healthy" : "Degraded",
+      advisoryCount: Either.getOrElse(count, () => 0),
+      latencyMs: probe.latencyMs,
+      ...(lastSync === undefined ? {} : { lastSync: lastSync.toISOString() }),
+      ...(probe.serverVersion === undefined ? {} : { serverVersion: probe.serverVersion }),
+      ...(probe.path === undefined ? {} : { path: probe.path }),
+      ...(probe.usage === undefined ? {} : { usage: probe.usage }),
+      ...(reasons.length === 0 ? {} : { detail: reasons.join("; ") })
+    })
+  }).pipe(span("healthCheck"))
+
+  return {
+    storeAdvisory: (advisory, source = "manual") =>
+      upsertBatch([advisory], source, operationName("storeAdvisory")).pipe(span("storeAdvisory", { id: advisory?.id })),
+    upsertBatch: (advisories, source) =>
+      upsertBatch(advisories, source, operationName("upsertBatch")).pipe(span("upsertBatch", { source })),
+    getAdvisory: (id) =>
+      Effect.gen(function*() {
+        yield* PackageKey.validateAdvisoryId(id)
+        const { found } = yield* readAdvisories(operationName("getAdvisory"), [id])
+        return Option.fromNullable(found[0])
+      }).pipe(span("getAdvisory", { id })),
+    getBatch: (ids) =>
+      Effect.gen(function*() {
+        const valid = yield* Effect.forEach(ids, (id) => PackageKey.validateAdvisoryId(id))
+        const unique = Array.from(new Set(valid))
+        const found = yield* Effect.forEach(Arr.chunksOf(unique, chunkSize), (chunk) =>
+          Effect.map(readAdvisories(operationName("getBatch"), chunk), (r) => r.found))
+        return found.flat().filter((a): a is Advisory => a !== undefined)
+      }).pipe(span("getBatch", { count: ids.length })),
+    getByPackage: (ecosystem, name) =>
+      Effect.gen(function*() {
+        const operation = operationName("getByPackage")
+        const suffix = yield* indexSuffixOf(ecosystem, name)
+        const ids = yield* driver.members(operation, keys.index(suffix))
+        return (yield* readIndexed(operation, suffix, ids)).sort(byId)
+      }).pipe(span("getByPackage", { ecosystem, name })),
+    streamByPackage: (ecosystem, name) =>
+      Stream.unwrap(Effect.map(indexSuffixOf(ecosystem, name), (suffix) => {
+        const operation = operationName("streamByPackage")
+        // A page may repeat an id (a Redis set can be rehashed between SSCAN pages).
+        const seen = new Set<string>()
+        return driver.memberPages(operation, keys.index(suffix), pageSize).pipe(
+          Stream.mapEffect((page) => {
+            const fresh = page.filter((id) => !seen.has(id) && seen.add(id))
+            return fresh.length === 0 ? Effect.succeed([]) : readIndexed(operation, suffix, fresh)
+          }),
+          Stream.mapConcatChunk((found) => Chunk.unsafeFromArray(found))
+        )
+      })).pipe(Stream.withSpan(operationName("streamByPackage"), { attributes: { "vulnera.store": driver.name, ecosystem, name } })),
+    idsByPackage: (ecosystem, name) =>
+      Effect.gen(function*() {
+        const operation = operationName("idsByPackage")
+        const suffix = yield* indexSuffixOf(ecosystem, name)
+        const ids = yield* driver.members(operation, keys.index(suffix))
+        const now = yield* Clock.currentTimeMillis
+        const exists = (yield* Effect.forEach(
+          Arr.chunksOf(ids, chunkSize),
+          (chunk) => driver.exists(operation, chunk.map(keys.data), now)
+        )).flat()
+        yield* purge(operation, ids.filter((_, i) => !exists[i]), suffix)
+        return ids.filter((_, i) => exists[i]).sort()
+      }).pipe(span("idsByPackage", { ecosystem, name })),
+    removeAdvisory: (id) =>
+      Effect.gen(function*() {
+        yield* PackageKey.validateAdvisoryId(id)
+        const [outcome] = yield* apply(operationName("removeAdvisory"), [{ mode: "del", id, suffixes: [], leave: [] }], never)
+        cache.delete(keys.data(id))
+        return outcome!.existed
+      }).pipe(span("removeAdvisory", { id })),
+    advisoryCount: Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) => driver.liveAdvisoryCount(operationName("advisoryCount"), now)
+    ).pipe(span("advisoryCount")),
+
+    storeEnrichment: (cve, data) => Effect.asVoid(storeEnrichment(operationName("storeEnrichment"), [[cve, data]])).pipe(span("storeEnrichment", { cve })),
+    storeEnrichmentBatch: (entries) => storeEnrichment(operationName("storeEnrichmentBatch"), Array.from(entries)).pipe(span("storeEnrichmentBatch")),
+    getEnrichment: (cve) =>
+      Effect.map(readEnrichment(operationName("getEnrichment"), [cve]), (found) => Option.fromNullable(found.get(cve))).pipe(
+        span("getEnrichment", { cve })
+      ),
+    getEnrichmentBatch: (cves) => readEnrichment(operationName("getEnrichmentBatch"), cves).pipe(span("getEnrichmentBatch", { count: cves.length })),
+
+    lastSync: (source) =>
+      Effect.gen(function*() {
+        const { name } = yield* metaKey(source)
+        return Option.fromNullable((yield* readTimestamps(operationName("lastSync"), [name])).get(name))
+      }).pipe(span("lastSync", { source })),
+    updateSyncTimestamp: (source, at) =>
+      Effect.gen(function*() {
+        const { key, name } = yield* metaKey(source)
+        if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
+          return yield* InvalidInput.of("at", String(at), "must be a valid Date")
+        }
+        yield* driver.write(operationName("updateSyncTimestamp"), [
+          { op: "set", key, value: textEncoder.encode(at.toISOString()), expiry: never },
+          { op: "sadd", key: keys.sources, member: name }
+        ], yield* Clock.currentTimeMillis)
+      }).pipe(span("updateSyncTimestamp", { source })),
+    resetSyncTimestamp: (source) =>
+      Effect.gen(function*() {
+        const { key, name } = yield* metaKey(source)
+        const [deleted] = yield* driver.write(operationName("resetSyncTimestamp"), [
+          { op: "del", key },
+          { op: "srem", key: keys.sources, member: name }
+        ], yield* Clock.currentTimeMillis)
+        return deleted! > 0
+      }).pipe(span("resetSyncTimestamp", { source })),
+    resetAllSyncTimestamps: Effect.gen(function*() {
+      const operation = operationName("resetAllSyncTimestamps")
+      const names = yield* driver.members(operation, keys.sources)
+      const now = yield* Clock.currentTimeMillis
+      let removed = 0
+      for (const chunk of Arr.chunksOf(names, chunkSize)) {
+        const counts = yield* driver.write(operation, chunk.flatMap((name) => [
+          { op: "del", key: keys.meta(name) } as const,
+          { op: "srem", key: keys.sources, member: name } as const
+        ]), now)
+        for (let i = 0; i < counts.length; i += 2) removed += counts[i]!
+      }
+      return removed
+    }).pipe(span("resetAllSyncTimestamps")),
+    syncTimestamps: Effect.gen(function*() {
+      const operation = operationName("syncTimestamps")
+      const names = (yield* driver.members(operation, keys.sources)).sort()
+      return yield* readTimestamps(operation, names)
+    }).pipe(span("syncTimestamps")),
+
+    storeOssIndexCache: (purl, advisories) =>
+      Effect.map(storeOssEntries(operationName("storeOssIndexCache"), [[purl, advisories]]), (entries) => entries[0]!).pipe(
+        span("storeOssIndexCache", { purl })
+      ),
+    storeOssIndexCacheBatch: (entries) =>
+      storeOssEntries(operationName("storeOssIndexCacheBatch"), entries).pipe(span("storeOssIndexCacheBatch", { count: entries.length })),
+    getOssIndexCache: (purl) =>
+      Effect.map(readOssEntries(operationName("getOssIndexCache"), [purl]), (found) => Option.fromNullable(found.get(purl))).pipe(
+        span("getOssIndexCache", { purl })
+      ),
+    getOssIndexCacheBatch: (purls) =>
+      readOssEntries(operationName("getOssIndexCacheBatch"), purls).pipe(span("getOssIndexCacheBatch", { count: purls.length })),
+    invalidateOssIndexCache: (purl) =>
+      Effect.gen(function*() {
+        const key = keys.ossIndex(yield* Purl.normalize(purl))
+        const [deleted] = yield* driver.write(operationName("invalidateOssIndexCache"), [{ op: "del", key }], yield* Clock.currentTimeMillis)
+        return deleted! > 0
+      }).pipe(span("invalidateOssIndexCache", { purl })),
+    invalidateAllOssIndexCache: Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) => driver.deleteByPrefix(operationName("invalidateAllOssIndexCache"), keys.ossIndexPrefix, now)
+    ).pipe(span("invalidateAllOssIndexCache")),
+
+    healthCheck
+  }
+}
