@@ -21,11 +21,11 @@
  * @since 0.1.0
  */
 import type { ConnectionOptions } from "node:tls"
-import { type Config, type ConfigError, Effect, Layer, Option, type Redacted, type Scope } from "effect"
+import { type Config, Effect, Layer, Option, type Redacted, type Scope } from "effect"
 import { AdvisoryStore, type AdvisoryStoreShape } from "./AdvisoryStore.js"
 import { Compression, layerZstd } from "./Compression.js"
 import { ConfigurationError } from "./Errors.js"
-import { secretVar } from "./internal/config.js"
+import { configurationErrorOf, secretVar } from "./internal/config.js"
 import { defineAdvisoryScript } from "./internal/redis/advisoryScript.js"
 import { makeConnection, parseRedisUrl } from "./internal/redis/client.js"
 import { makeRedisDriver } from "./internal/redis/driver.js"
@@ -128,13 +128,6 @@ export const layer = (
   options: DragonflyStoreOptions
 ): Layer.Layer<AdvisoryStore, ConfigurationError, StoreConfig.StoreConfig | Compression> =>
   Layer.scoped(AdvisoryStore, make(options))
-
-/** The first variable a `ConfigError` is about, and its message. */
-const configurationErrorOf = (error: ConfigError.ConfigError): ConfigurationError => {
-  let leaf = error
-  while (leaf._op === "And" || leaf._op === "Or") leaf = leaf.left
-  return new ConfigurationError({ variable: leaf.path.join(".") || "configuration", detail: leaf.message })
-}
 
 /**
  * The store with options read through Effect `Config` (e.g. `Config.redacted("REDIS_URL")` for the

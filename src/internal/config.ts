@@ -2,7 +2,7 @@
  * Reading environment variables through Effect's `Config` (so tests can swap the
  * `ConfigProvider`), with validation errors that name the variable and the bad value.
  */
-import { Config, Effect, Option, Redacted } from "effect"
+import { Config, type ConfigError, Effect, Option, Redacted } from "effect"
 import { ConfigurationError } from "../Errors.js"
 
 /** A raw optional string variable; empty strings count as unset. */
@@ -60,3 +60,11 @@ export const redactUrl = (url: string): string => {
     return "<unparseable URL>"
   }
 }
+
+/** The first variable a `ConfigError` is about, and its message. */
+export const configurationErrorOf = (error: ConfigError.ConfigError): ConfigurationError => {
+  let leaf = error
+  while (leaf._op === "And" || leaf._op === "Or") leaf = leaf.left
+  return new ConfigurationError({ variable: leaf.path.join(".") || "configuration", detail: leaf.message })
+}
+

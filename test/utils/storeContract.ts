@@ -1,6 +1,7 @@
 /**
  * The AdvisoryStore contract suite: ONE set of tests that every store implementation passes
- * unchanged (MemoryStore in test/MemoryStore.test.ts, DragonflyStore in test/DragonflyStore.test.ts).
+ * unchanged (MemoryStore in test/MemoryStore.test.ts, DragonflyStore in test/DragonflyStore.test.ts,
+ * LmdbStore in test/LmdbStore.test.ts).
  * What it checks is specified in docs/store-design.md and the JSDoc of src/AdvisoryStore.ts.
  *
  * Exported API (stable — other test files depend on it):
@@ -10,14 +11,15 @@
  *   (replace the raw bytes stored at a full key, bypassing compression and encoding, keeping the
  *   key's TTL — Redis: `SET key bytes KEEPTTL`). The suite uses it to plant corrupt values.
  *   `MemoryStore.TestKit` has this shape; the memory test provides it with `Layer.effect(StoreTestKit, MemoryStore.TestKit)`.
- * - `keyOf(prefix)`: the shared key layout — `data(id)`, `index(suffix)`, `enrichment(CVE)`,
- *   `meta(source)`, `ossIndex(canonicalPurl)` (sha256 hex); `CorruptEntry.key` must equal these.
+ * - `keyOf(prefix)`: the key layout (src/internal/store/keys.ts) — `data(id)`, `index(suffix)`,
+ *   `enrichment(CVE)`, `meta(source)`, `ossIndex(canonicalPurl)` (sha256 hex); `CorruptEntry.key` must equal these.
  * - `storeContract(name, options)`: registers the suite (one `describe` block). `options.makeLayer(config)`
  *   builds a FRESH store for one test; the suite always passes a unique `keyPrefix` (so tests never
  *   share keys, even against one server) and sometimes `ttlSeconds` / `ossIndexTtlSeconds` (1 s in
- *   the expiry tests). `options.advanceTime(ms)` makes store time pass (memory: `TestClock.adjust`;
+ *   the expiry tests). `options.advanceTime(ms)` makes store time pass (memory, LMDB: `TestClock.adjust`;
  *   Redis: a real sleep); `options.live` selects `it.live` (real clock, needed with a real server)
- *   instead of `it.effect` (TestClock). Only two tests advance time (1.8 s and 1.2 s when live).
+ *   instead of `it.effect` (TestClock). Only two tests advance time (1.8 s and 1.2 s when live);
+ *   with `live: false` one more checks hour-long TTLs through `TestClock` alone.
  * - `loadSampleAdvisories()`: the real OSV sample in test/fixtures/osv/sample.jsonl, decoded.
  *
  * Behaviour pinned here that the port's JSDoc leaves open: a value that cannot be decompressed or
@@ -33,12 +35,12 @@
  *   })
  */
 import { describe, expect, it } from "@effect/vitest"
-import { createHash } from "node:crypto"
-import { Chunk, Clock, Context, Effect, type Layer, Option, Stream } from "effect"
+import { Chunk, Clock, Context, Effect, type Layer, Option, Stream, TestClock } from "effect"
 import type * as Advisory from "../../src/Advisory.js"
 import { AdvisoryStore } from "../../src/AdvisoryStore.js"
 import { makeZstd } from "../../src/Compression.js"
 import { EnrichmentData } from "../../src/EnrichmentData.js"
+import { makeKeys } from "../../src/internal/store/keys.js"
 import * as Codec from "../../src/internal/storeCodec.js"
 import { OssIndexCacheEntry } from "../../src/OssIndexCacheEntry.js"
 import type { StoreConfigShape } from "../../src/StoreConfig.js"
@@ -61,14 +63,8 @@ export interface StoreTestKitShape {
 /** The test kit service each store's test file provides next to `AdvisoryStore`. */
 export class StoreTestKit extends Context.Tag("vulnera-test/StoreTestKit")<StoreTestKit, StoreTestKitShape>() {}
 
-/** The shared key layout of docs/store-design.md (index suffixes already normalized by the caller). */
-export const keyOf = (prefix: string) => ({
-  data: (id: string) => `${prefix}:data:${id}`,
-  index: (suffix: string) => `${prefix}:idx:${suffix}`,
-  enrichment: (cve: string) => `${prefix}:enrich:${cve}`,
-  meta: (source: string) => `${prefix}:meta:${source}`,
-  ossIndex: (canonicalPurl: string) => `${prefix}:ossidx:${createHash("sha256").update(canonicalPurl).digest("hex")}`
-})
+/** The key layout of docs/store-design.md, from the one module that defines it (index suffixes already normalized). */
+export const keyOf = makeKeys
 
 /** Options of `storeContract`. */
 export interface StoreContractOptions<E> {
@@ -577,6 +573,87 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
             expect((yield* store.getOssIndexCacheBatch([])).size).toBe(0)
             expect(yield* store.storeOssIndexCacheBatch([])).toEqual([])
           })))
+    })
+
+    describe("one rule for every backend", () => {
+      test("stored sync timestamps: RFC 3339 and YYYY-MM-DD (midnight UTC) are read; free text is CorruptEntry naming the key", () =>
+        withStore({}, (store, keys, kit) =>
+          Effect.gen(function*() {
+            yield* store.updateSyncTimestamp("osv", new Date("2025-08-01T00:00:00Z"))
+            yield* store.updateSyncTimestamp("kev", new Date("2025-08-01T00:00:00Z"))
+            const read = (text: string) =>
+              Effect.zipRight(kit.writeRaw(keys.meta("osv"), enc.encode(text)), Effect.either(store.lastSync("osv")))
+            for (
+              const [text, iso] of [
+                ["2024-01-01", "2024-01-01T00:00:00.000Z"],
+                ["2025-08-16T10:11:12+02:00", "2025-08-16T08:11:12.000Z"],
+                ["2025-08-16t10:11:12.5z", "2025-08-16T10:11:12.500Z"]
+              ] as const
+            ) {
+              const date = yield* read(text)
+              expect(date._tag === "Right" ? Option.map(date.right, (d) => d.toISOString()) : date).toEqual(Option.some(iso))
+            }
+            yield* kit.writeRaw(keys.meta("osv"), enc.encode("2026-01-01"))
+            expect((yield* store.syncTimestamps).get("osv")?.toISOString()).toBe("2026-01-01T00:00:00.000Z")
+            expect((yield* store.healthCheck).lastSync).toBe("2026-01-01T00:00:00.000Z")
+            for (const text of ["Jan 1 2024", "last tuesday", "2025-02-30", "2024-01-01 00:00:00", "1704067200000", ""]) {
+              const failed = yield* read(text)
+              expect(failed._tag).toBe("Left")
+              expect(failed._tag === "Left" ? failed.left : undefined).toMatchObject({ _tag: "CorruptEntry", key: keys.meta("osv") })
+              expect(yield* Effect.flip(store.syncTimestamps)).toMatchObject({ _tag: "CorruptEntry", key: keys.meta("osv") })
+              const health = yield* store.healthCheck
+              expect(health.status).toBe("Degraded")
+              expect(health.detail).toContain(keys.meta("osv"))
+              expect(health.lastSync).toBe("2025-08-01T00:00:00.000Z")
+            }
+          })))
+
+      test("ids and package names with glob characters (*?[]\\) are stored and found literally", () =>
+        withStore({}, (store, keys, kit) =>
+          Effect.gen(function*() {
+            const globs = variant(base, "GHSA-[*]?-\\x", [["npm", "ct-glob*?[a]\\"]])
+            const star = variant(base, "GHSA-*", [["npm", "ct-glob*"]])
+            const plain = variant(base, "GHSA-a", [["npm", "ct-globa"]])
+            yield* store.upsertBatch([globs, star, plain], "osv")
+            expect(yield* store.getAdvisory(globs.id)).toEqual(Option.some(globs))
+            expect(yield* store.getAdvisory("GHSA-?")).toEqual(Option.none())
+            expect(yield* store.getByPackage("npm", "ct-glob*?[a]\\")).toEqual([globs])
+            expect(yield* store.getByPackage("npm", "ct-glob*")).toEqual([star])
+            expect(yield* store.idsByPackage("npm", "ct-glob?")).toEqual([])
+            expect(yield* store.getBatch(["GHSA-*", "GHSA-a"])).toEqual([star, plain])
+            yield* kit.writeRaw(keys.data(star.id), garbage)
+            expect(yield* Effect.flip(store.getAdvisory(star.id))).toMatchObject({ _tag: "CorruptEntry", key: keys.data("GHSA-*") })
+            expect(yield* store.getAdvisory(plain.id)).toEqual(Option.some(plain))
+            expect(yield* store.removeAdvisory(globs.id)).toBe(true)
+            expect(yield* store.getByPackage("npm", "ct-glob*?[a]\\")).toEqual([])
+            expect(yield* store.advisoryCount).toBe(2)
+            yield* store.storeOssIndexCache("pkg:npm/ct-glob%2A@1.0.0", [])
+            expect(yield* store.invalidateAllOssIndexCache).toBe(1)
+            expect(yield* store.getAdvisory(plain.id)).toEqual(Option.some(plain))
+          })))
+
+      if (!options.live) {
+        test("hour-long TTLs expire through TestClock alone (the store follows Effect's Clock)", () =>
+          withStore({ ttlSeconds: 3600, ossIndexTtlSeconds: 7200 }, (store) =>
+            Effect.gen(function*() {
+              const a = variant(base, "GHSA-ct-clock", [["npm", "ct-clock"]])
+              yield* store.storeAdvisory(a)
+              yield* store.storeEnrichment("CVE-2021-44228", enrichmentOf(0.9))
+              yield* store.storeOssIndexCache("pkg:npm/ct-clock@1.0.0", [a])
+              yield* TestClock.adjust("59 minutes")
+              expect(yield* store.getByPackage("npm", "ct-clock")).toEqual([a])
+              expect(yield* store.advisoryCount).toBe(1)
+              yield* TestClock.adjust("2 minutes")
+              expect(yield* store.getAdvisory(a.id)).toEqual(Option.none())
+              expect(yield* store.getByPackage("npm", "ct-clock")).toEqual([])
+              expect(yield* store.advisoryCount).toBe(0)
+              expect((yield* store.healthCheck).advisoryCount).toBe(0)
+              expect(yield* store.getEnrichment("CVE-2021-44228")).toEqual(Option.none())
+              expect(Option.isSome(yield* store.getOssIndexCache("pkg:npm/ct-clock@1.0.0"))).toBe(true)
+              yield* TestClock.adjust("1 hour")
+              expect(yield* store.getOssIndexCache("pkg:npm/ct-clock@1.0.0")).toEqual(Option.none())
+            })))
+      }
     })
 
     describe("healthCheck", () => {
