@@ -1,6 +1,9 @@
 /**
- * DragonflyStore benchmark over the real OSV corpus, replicated to 100k advisories (ids suffixed
- * `-r1`, `-r2`, ...). Every figure is printed next to a baseline measured in the same run:
+ * Store benchmark over the real OSV corpus, replicated to 100k advisories (ids suffixed
+ * `-r1`, `-r2`, ...). First memory, LMDB and Redis side by side (`BENCH_BACKEND_ADVISORIES`,
+ * default 20000): upsert throughput, getByPackage p50/p99, and a new process's time from modules
+ * loaded to its first answer (target for LMDB: <= 50 ms). Then DragonflyStore against baselines
+ * measured in the same run:
  *
  * - store throughput (`upsertBatch`) vs the raw limit: ioredis pipelined SET of the same compressed
  *   bytes in the same chunk size (no Effect, no JSON, no index);
@@ -14,8 +17,8 @@
 import { Effect, Layer } from "effect"
 import { Redis } from "ioredis"
 import { createRequire } from "node:module"
-import { readdirSync, readFileSync } from "node:fs"
-import { loadavg } from "node:os"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import type { Advisory } from "../src/Advisory.js"
@@ -25,10 +28,16 @@ import * as DragonflyStore from "../src/DragonflyStore.js"
 import * as Codec from "../src/internal/storeCodec.js"
 import * as StoreConfig from "../src/StoreConfig.js"
 import { makeRedisServer } from "../test/utils/redis.js"
+import { runChild } from "./utils/child.js"
+import { lmdbStoreLayer, memoryStoreLayer, storeLayer as redisStoreLayer } from "./utils/layers.js"
+import type { ColdStartInput, ColdStartResult } from "./utils/storeColdStart.js"
 
 const dataDir = process.env.VULNERA_DATA_DIR ?? join(import.meta.dirname, "../../shared/data")
 const targetCount = Number(process.env.BENCH_ADVISORIES ?? 100_000)
 const chunkSize = 256
+/** Advisories in the side-by-side comparison (every backend holds them at once). */
+const sideBySideCount = Math.min(targetCount, Number(process.env.BENCH_BACKEND_ADVISORIES ?? 20_000))
+const coldStartFile = join(import.meta.dirname, "utils/storeColdStart.ts")
 const level = 3
 
 // The zstd binding itself (the package's wrapper ignores the level; see src/Compression.ts).
@@ -76,6 +85,79 @@ const shuffled = <A>(items: ReadonlyArray<A>, seed = 42): Array<A> => {
   }
   return out
 }
+
+/** 1,000 random (ecosystem, name) packages named by unwithdrawn advisories, keyed by index suffix. */
+const samplePackages = (advisories: ReadonlyArray<Advisory>) => {
+  const packages = new Map<string, readonly [string, string]>()
+  for (const advisory of advisories) {
+    for (const affected of advisory.affected ?? []) {
+      const pkg = affected.package
+      if (pkg && pkg.ecosystem.trim() !== "" && pkg.name.trim() !== "" && advisory.withdrawn === undefined) {
+        const suffix = Codec.indexSuffixes({ id: "x", affected: [affected] })[0]!
+        packages.set(suffix, [pkg.ecosystem, pkg.name])
+      }
+    }
+  }
+  return shuffled(Array.from(packages.entries())).slice(0, 1_000)
+}
+
+const median = (values: ReadonlyArray<number>) => percentile([...values].sort((a, b) => a - b), 50)
+
+/**
+ * Memory, LMDB and Redis side by side on the same advisories: upsert throughput, getByPackage
+ * p50/p99 right after the write, and a new process's time from modules loaded to its first
+ * answer (open the store + one getByPackage; median of 5 processes). Memory has no such row:
+ * nothing outlives its process.
+ */
+const sideBySide = (redisUrl: string) =>
+  Effect.gen(function*() {
+    const advisories = replicated.slice(0, sideBySideCount)
+    const sample = samplePackages(advisories)
+    const dir = mkdtempSync(join(tmpdir(), "vulnera-bench-lmdb-"))
+    const prefix = `bench-sbs-${process.pid}`
+    const backends = [
+      ["memory", memoryStoreLayer(prefix), undefined],
+      ["LMDB", lmdbStoreLayer(dir, prefix), { backend: "lmdb", location: dir }],
+      ["Redis", redisStoreLayer(redisUrl, prefix), { backend: "redis", location: redisUrl }]
+    ] as const
+    console.log(`\n### Backends side by side (${advisories.length} advisories, ${sample.length} random packages)\n`)
+    row("backend", "upsertBatch advisories/s", "getByPackage p50", "getByPackage p99", "new process: open + first getByPackage (median of 5)")
+    row("---", "---", "---", "---", "---")
+    for (const [name, layer, coldStart] of backends) {
+      const measured = yield* Effect.gen(function*() {
+        const store = yield* AdvisoryStore
+        const start = performance.now()
+        yield* store.upsertBatch(advisories, "bench")
+        const upsertMillis = performance.now() - start
+        const latencies: Array<number> = []
+        for (const [, [ecosystem, pkg]] of sample) {
+          const begin = performance.now()
+          yield* store.getByPackage(ecosystem, pkg)
+          latencies.push(performance.now() - begin)
+        }
+        return { upsertMillis, latencies: latencies.sort((a, b) => a - b) }
+      }).pipe(Effect.provide(layer))
+      let firstAnswer = "— (nothing outlives the process)"
+      if (coldStart !== undefined) {
+        const [, [ecosystem, pkg]] = sample[0]!
+        const runs: Array<ColdStartResult> = []
+        for (let i = 0; i < 5; i++) {
+          runs.push(yield* Effect.promise(() =>
+            runChild<ColdStartResult>(coldStartFile, { ...coldStart, keyPrefix: prefix, ecosystem, name: pkg } satisfies ColdStartInput)
+          ))
+        }
+        firstAnswer = `${ms(median(runs.map((r) => r.firstAnswerMillis)))} (modules loaded at ${median(runs.map((r) => r.modulesMillis)).toFixed(0)} ms)`
+      }
+      row(
+        name,
+        perSecond(advisories.length, measured.upsertMillis),
+        ms(percentile(measured.latencies, 50)),
+        ms(percentile(measured.latencies, 99)),
+        firstAnswer
+      )
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
 
 const storeLayer = (url: string, keyPrefix: string, decodedCacheEntries?: number) =>
   DragonflyStore.layer({ url, decodedCacheEntries }).pipe(
@@ -134,6 +216,7 @@ const program = Effect.gen(function*() {
       `node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`
   )
 
+  yield* sideBySide(server.url)
   yield* compressionLevels
 
   // Store throughput vs raw pipelined SET of the same bytes.
@@ -200,17 +283,7 @@ const program = Effect.gen(function*() {
     row("`upsertBatch` re-writing 20k unchanged advisories", rewritten, (rewritten / raw).toFixed(2), "", "")
 
     // getByPackage vs raw SMEMBERS + MGET.
-    const packages = new Map<string, readonly [string, string]>()
-    for (const advisory of corpus) {
-      for (const affected of advisory.affected ?? []) {
-        const pkg = affected.package
-        if (pkg && pkg.ecosystem.trim() !== "" && pkg.name.trim() !== "" && advisory.withdrawn === undefined) {
-          const suffix = Codec.indexSuffixes({ id: "x", affected: [affected] })[0]!
-          packages.set(suffix, [pkg.ecosystem, pkg.name])
-        }
-      }
-    }
-    const sample = shuffled(Array.from(packages.entries())).slice(0, 1_000)
+    const sample = samplePackages(corpus)
     const sizes: Array<number> = []
     const rawLatencies: Array<number> = []
     for (const [suffix] of sample) {

@@ -9,6 +9,7 @@ import { AdvisoryStore } from "../src/AdvisoryStore.js"
 import { layerZstd } from "../src/Compression.js"
 import * as LmdbStore from "../src/LmdbStore.js"
 import * as StoreConfig from "../src/StoreConfig.js"
+import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import { killPackages } from "./utils/lmdbProcess.js"
 import { loadSampleAdvisories, storeContract, StoreTestKit } from "./utils/storeContract.js"
 
@@ -211,5 +212,19 @@ describe("LmdbStore (LMDB-specific)", () => {
       expect(count).toBe(1)
       const missing = yield* Effect.flip(Effect.provide(AdvisoryStore, layer)).pipe(withEnv({}))
       expect(missing).toMatchObject({ _tag: "ConfigurationError", variable: "VULNERA__STORE__PATH" })
+    }))
+
+  it.effect("VulnerabilityManager.storeLayerFromEnv: REDIS_URL, then VULNERA__STORE__PATH (LMDB), else memory", () =>
+    Effect.gen(function*() {
+      const dir = freshDir()
+      const health = (env: Record<string, string>) =>
+        Effect.provide(Effect.flatMap(AdvisoryStore, (s) => s.healthCheck), VulnerabilityManager.storeLayerFromEnv()).pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+        )
+      expect(yield* health({ VULNERA__STORE__PATH: dir })).toMatchObject({ path: dir, serverVersion: expect.stringMatching(/^LMDB/) })
+      expect((yield* health({})).serverVersion).toBe("memory")
+      // A Redis URL wins over the path (here: an unreachable one, reported by the health check).
+      const redis = yield* health({ REDIS_URL: "redis://127.0.0.1:1", VULNERA__STORE__PATH: dir })
+      expect(redis.status).toBe("Unavailable")
     }))
 })

@@ -1,5 +1,6 @@
 /**
- * The layers the benchmarks measure: `DragonflyStore` under a key prefix with zstd, and the manager
+ * The layers the benchmarks measure: `DragonflyStore`, `LmdbStore` and `MemoryStore` under a key
+ * prefix with zstd, and the manager
  * over it with its sources pointed at local servers (sources a benchmark does not exercise point at
  * an address nothing listens on, so an unexpected call fails loudly instead of reaching the net).
  */
@@ -9,6 +10,8 @@ import * as Compression from "../../src/Compression.js"
 import * as DragonflyStore from "../../src/DragonflyStore.js"
 import * as EpssSource from "../../src/EpssSource.js"
 import * as KevSource from "../../src/KevSource.js"
+import * as LmdbStore from "../../src/LmdbStore.js"
+import * as MemoryStore from "../../src/MemoryStore.js"
 import * as OssIndexSource from "../../src/OssIndexSource.js"
 import * as StoreConfig from "../../src/StoreConfig.js"
 import * as Manager from "../../src/VulnerabilityManager.js"
@@ -32,6 +35,12 @@ export const storeLayer = (
     ))
   )
 }
+
+/** `MemoryStore` under `keyPrefix` (zstd level 3), for side-by-side runs. */
+export const memoryStoreLayer = (keyPrefix: string) => MemoryStore.layerWith({ keyPrefix })
+
+/** `LmdbStore` in directory `path` under `keyPrefix` (zstd level 3). */
+export const lmdbStoreLayer = (path: string, keyPrefix: string) => LmdbStore.layerWith({ path }, { keyPrefix })
 
 /** Where the manager's sources are (each optional; OSS Index is configured only when given). */
 export interface SourceUrls {
