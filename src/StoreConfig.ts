@@ -8,6 +8,10 @@
  * | `compressionLevel` | `VULNERA__STORE__COMPRESSION_LEVEL` | 3 (valid 1..22) |
  * | `keyPrefix` | `VULNERA__STORE__KEY_PREFIX` | `vuln` |
  *
+ * Where the store lives is the backend's option, not part of this configuration:
+ * `VULNERA__STORE__PATH` (and `VULNERA__STORE__MAP_SIZE_BYTES`) are read by `LmdbStore.config`,
+ * `REDIS_URL` by `DragonflyStore.layerFromEnv`.
+ *
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Option } from "effect"
