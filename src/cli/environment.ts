@@ -11,6 +11,8 @@ import { isAbsolute, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type { ConfigurationError } from "../Errors.js"
 import { redactUrl } from "../internal/config.js"
+import { describeConnectionError } from "../internal/connectionError.js"
+import { sanitizeForDisplay } from "../internal/sanitize.js"
 import * as OsvSource from "../OsvSource.js"
 import * as PackageKey from "../PackageKey.js"
 import * as VulnerabilityManager from "../VulnerabilityManager.js"
@@ -162,7 +164,10 @@ export const managerLayer = (
 
 /** `cannot reach the store at <url>: <reason>` (the reason without a repeated URL). */
 export const unreachableMessage = (store: StoreChoice, detail: string | undefined): string => {
-  const reason = (detail ?? "no answer").replace(`${store.display}: `, "").replace(/\.$/, "")
+  const described = describeConnectionError(detail ?? "no answer")
+  const reason = described.kind !== "Other"
+    ? described.message
+    : sanitizeForDisplay((detail ?? "no answer").replace(`${store.display}: `, "").replace(/\.$/, ""))
   return `cannot reach the store at ${store.display}: ${reason}`
 }
 
