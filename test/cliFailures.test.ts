@@ -103,12 +103,22 @@ describe("vulnera: failures", () => {
 
   it.live("a misspelled ecosystem is a usage error with a did-you-mean (query), never 0 advisories", () =>
     Effect.gen(function*() {
-      const run = yield* cli(["query", "nmp", "lodash", "--offline"])
+      const dir = mkdtempSync(join(tmpdir(), "vulnera-cli-purls-"))
+      const purls = join(dir, "purls.txt")
+      writeFileSync(purls, "pkg:nmp/lodash@4.17.20\npkg:npm/lodash@4.17.21\n")
+      const [run, variantOk, scan] = yield* Effect.all([
+        cli(["query", "nmp", "lodash", "--offline"]),
+        cli(["query", "Debian:12", "openssl", "--offline", "--json"]),
+        cli(["scan", purls, "--offline", "--json"])
+      ], { concurrency: 3 })
+      rmSync(dir, { recursive: true, force: true })
       noStackTrace(run)
       expect(run.code).toBe(2)
       expect(run.stderr).toContain(`unknown ecosystem; did you mean "npm"?`)
-      const variantOk = yield* cli(["query", "Debian:12", "openssl", "--offline", "--json"])
       expect(variantOk.code, variantOk.stderr).toBe(0)
+      // scan: that dependency is not checked (never "ok"), with the same hint; the command fails.
+      expect(scan.code, scan.stderr).toBe(1)
+      expect(scan.stdout).toContain(`did you mean \\"npm\\"?`)
     }), 60_000)
 
   it.live("an unreachable store says what failed: refused, unknown host; credentials in the URL are masked", () =>

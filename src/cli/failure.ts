@@ -72,7 +72,8 @@ export const storeFailureMessage = (error: unknown): string => {
     const operation = Predicate.hasProperty(error, "operation") && typeof error.operation === "string"
       ? ` (${sanitizeForDisplay(error.operation)})`
       : ""
-    if (failure.kind !== "Other") return `store unavailable${operation}: ${failure.message}`
+    // "Closed" is all ioredis says for most failures; the error's own text is then as good.
+    if (failure.kind !== "Other" && failure.kind !== "Closed") return `store unavailable${operation}: ${failure.message}`
   }
   return `store error: ${messageOf(error)}`
 }
