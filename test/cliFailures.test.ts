@@ -98,7 +98,7 @@ describe("vulnera: failures", () => {
         const run = yield* running.done
         noStackTrace(run)
         expect(run.code).toBe(code)
-      }).pipe(Effect.scoped), 60_000)
+      }).pipe(Effect.scoped), 120_000)
   }
 
   it.live("a misspelled ecosystem is a usage error with a did-you-mean (query), never 0 advisories", () =>
@@ -119,7 +119,7 @@ describe("vulnera: failures", () => {
       // scan: that dependency is not checked (never "ok"), with the same hint; the command fails.
       expect(scan.code, scan.stderr).toBe(1)
       expect(scan.stdout).toContain(`did you mean \\"npm\\"?`)
-    }), 60_000)
+    }), 120_000)
 
   it.live("an unreachable store says what failed: refused, unknown host; credentials in the URL are masked", () =>
     Effect.gen(function*() {
@@ -140,5 +140,5 @@ describe("vulnera: failures", () => {
       expect(refused.stdout + refused.stderr).not.toContain("admin")
       expect(unknown.code).toBe(3)
       expect(unknown.stderr).toMatch(/unknown host \((ENOTFOUND|EAI_AGAIN)\)/)
-    }), 60_000)
+    }), 120_000)
 })
