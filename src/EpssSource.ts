@@ -252,7 +252,7 @@ export const make = (
               new DecodeError({ source: sourceName, detail: `unexpected API response: ${describeParseError(decoded.left)}` })
             )
           }
-          rows.push(...decoded.right.data)
+          for (const row of decoded.right.data) rows.push(row)
           offset += decoded.right.data.length
           if (decoded.right.data.length === 0 || offset >= decoded.right.total || rows.length >= cves.length) break
         }

@@ -3,11 +3,14 @@
  *
  * Infrastructure failures carry `retryable`: retry schedules in this library retry only those.
  * No error message or field ever contains a secret (passwords in URLs are masked, tokens are
- * never attached).
+ * never attached), and every `message` goes through the display sanitizer (credentials in URLs
+ * and token-like query parameters masked, control characters escaped), since details quote input
+ * and stored values.
  *
  * @since 0.1.0
  */
 import { Predicate, Schema } from "effect"
+import { sanitizeForDisplay } from "./internal/sanitize.js"
 
 /**
  * The store could not be reached, or a command failed.
@@ -28,7 +31,7 @@ export class StoreError extends Schema.TaggedError<StoreError>("vulnera/StoreErr
   cause: Schema.optional(Schema.Defect)
 }) {
   override get message(): string {
-    return `${this.operation}: store ${this.reason === "Unavailable" ? "unavailable" : "command failed"}: ${this.detail}`
+    return sanitizeForDisplay(`${this.operation}: store ${this.reason === "Unavailable" ? "unavailable" : "command failed"}: ${this.detail}`)
   }
 }
 
@@ -45,7 +48,7 @@ export class CorruptEntry extends Schema.TaggedError<CorruptEntry>("vulnera/Corr
   cause: Schema.optional(Schema.Defect)
 }) {
   override get message(): string {
-    return `corrupt entry at key "${this.key}": ${this.detail}`
+    return sanitizeForDisplay(`corrupt entry at key "${this.key}": ${this.detail}`)
   }
 }
 
@@ -64,7 +67,7 @@ export class CompressionError extends Schema.TaggedError<CompressionError>("vuln
   }
 ) {
   override get message(): string {
-    return `${this.operation} failed: ${this.detail}`
+    return sanitizeForDisplay(`${this.operation} failed: ${this.detail}`)
   }
 }
 
@@ -81,7 +84,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>("vulnera/Inva
   detail: Schema.String
 }) {
   override get message(): string {
-    return `invalid ${this.field} ${JSON.stringify(this.value)}: ${this.detail}`
+    return sanitizeForDisplay(`invalid ${this.field} ${JSON.stringify(this.value)}: ${this.detail}`)
   }
 
   /** Builds an `InvalidInput`, truncating long values to 200 characters. */
@@ -111,9 +114,11 @@ export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("
   }
 ) {
   override get message(): string {
-    return this.value === undefined
-      ? `${this.variable}: ${this.detail}`
-      : `${this.variable}=${JSON.stringify(this.value)}: ${this.detail}`
+    return sanitizeForDisplay(
+      this.value === undefined
+        ? `${this.variable}: ${this.detail}`
+        : `${this.variable}=${JSON.stringify(this.value)}: ${this.detail}`
+    )
   }
 }
 
@@ -141,7 +146,7 @@ export class SourceError extends Schema.TaggedError<SourceError>("vulnera/Source
 }) {
   override get message(): string {
     const status = this.status === undefined ? "" : ` HTTP ${this.status}`
-    return `${this.source}:${status} ${this.detail}${this.url ? ` (${this.url})` : ""}`
+    return sanitizeForDisplay(`${this.source}:${status} ${this.detail}${this.url ? ` (${this.url})` : ""}`)
   }
 }
 
@@ -158,7 +163,7 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("vulnera/Decode
   cause: Schema.optional(Schema.Defect)
 }) {
   override get message(): string {
-    return `${this.source}: could not decode response: ${this.detail}`
+    return sanitizeForDisplay(`${this.source}: could not decode response: ${this.detail}`)
   }
 }
 
@@ -173,7 +178,7 @@ export class NotConfigured extends Schema.TaggedError<NotConfigured>("vulnera/No
   detail: Schema.String
 }) {
   override get message(): string {
-    return `${this.feature} is not configured: ${this.detail}`
+    return sanitizeForDisplay(`${this.feature} is not configured: ${this.detail}`)
   }
 }
 
@@ -206,6 +211,6 @@ export class UnknownSource extends Schema.TaggedError<UnknownSource>("vulnera/Un
   known: Schema.Array(Schema.String)
 }) {
   override get message(): string {
-    return `unknown sync source "${this.source}"; known: ${this.known.join(", ")}`
+    return sanitizeForDisplay(`unknown sync source "${this.source}"; known: ${this.known.join(", ")}`)
   }
 }

@@ -332,8 +332,8 @@ export const make = (
           if (Either.isLeft(outcome)) {
             failures.push({ coordinates: groups[i]!, error: outcome.left })
           } else {
-            reports.push(...outcome.right.reports)
-            malformed.push(...outcome.right.malformed)
+            for (const report of outcome.right.reports) reports.push(report)
+            for (const entry of outcome.right.malformed) malformed.push(entry)
           }
         })
         yield* Effect.annotateCurrentSpan({

@@ -73,6 +73,95 @@ export const isKnownEcosystem = (ecosystem: string): boolean =>
   canonicalByAlias.has(ecosystem.trim().toLowerCase())
 
 /**
+ * Every ecosystem OSV defines (ossf/osv-schema `ecosystems.json`, plus `GIT` and the newer
+ * ecosystems osv.dev serves), as OSV spells them. An ecosystem may carry a `:<variant>` suffix
+ * (`Debian:12`, `Ubuntu:Pro:18.04:LTS`, `Maven:https://maven.google.com`); its base must be one of
+ * these or an alias (`pip`, `cargo`, `golang`, ...).
+ *
+ * @since 0.1.0
+ * @category Validation
+ */
+export const knownEcosystems: ReadonlyArray<string> = [
+  "AlmaLinux", "Alpaquita", "Alpine", "Android", "Azure Linux", "BellSoft", "Bioconductor", "Bitnami", "Chainguard",
+  "CleanStart", "ConanCenter", "CRAN", "crates.io", "Debian", "Echo", "GHC", "GIT", "GitHub Actions", "Go", "Hackage",
+  "Hex", "Julia", "Kubernetes", "Linux", "Mageia", "Maven", "MinimOS", "npm", "NuGet", "opam", "openEuler", "openSUSE",
+  "OSS-Fuzz", "Packagist", "Photon OS", "Pub", "PyPI", "Red Hat", "Rocky Linux", "Root", "RubyGems", "SUSE", "SwiftURL",
+  "Ubuntu", "VSCode", "Wolfi"
+]
+
+const knownLowered: ReadonlySet<string> = new Set(knownEcosystems.map((e) => e.toLowerCase()))
+
+/** Whether `lowered` (trimmed, lower-case) names a known ecosystem or an alias of one. */
+const knownBase = (lowered: string) => knownLowered.has(lowered) || canonicalByAlias.has(lowered)
+
+/**
+ * Edit distance where swapping two adjacent characters is one edit (optimal string alignment),
+ * so `nmp` is one edit from `npm`. Hand-written (a dozen lines): @effect/cli's Levenshtein counts a
+ * transposition as two, and no other string-distance package is a dependency.
+ */
+const editDistance = (a: string, b: string): number => {
+  const rows: Array<Array<number>> = []
+  for (let i = 0; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j)
+        continue
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let best = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1)
+      row.push(best)
+    }
+    rows.push(row)
+  }
+  return rows[a.length]![b.length]!
+}
+
+/**
+ * The known ecosystems closest to a misspelled one (at most two edits, or a prefix of at least
+ * three characters), best first.
+ *
+ * @since 0.1.0
+ * @category Validation
+ */
+export const suggestEcosystems = (ecosystem: string): ReadonlyArray<string> => {
+  const wanted = ecosystem.trim().toLowerCase().split(":")[0]!
+  const candidates = [...knownEcosystems, ...aliases.flatMap(([, spellings]) => spellings)]
+  const scored: Array<readonly [name: string, distance: number]> = []
+  for (const name of candidates) {
+    const lowered = name.toLowerCase()
+    const distance = editDistance(wanted, lowered)
+    const limit = wanted.length <= 3 ? 1 : 2
+    if (distance <= limit || (wanted.length >= 3 && lowered.startsWith(wanted))) scored.push([name, distance])
+  }
+  scored.sort((x, y) => x[1] - y[1])
+  // Show OSV's spelling for an alias (`pypi` for `pip`).
+  const shown = scored.map(([name]) => knownEcosystems.find((k) => normalizeEcosystem(k) === normalizeEcosystem(name)) ?? name)
+  return Array.from(new Set(shown)).slice(0, 3)
+}
+
+/**
+ * Checks that an ecosystem is one OSV knows (any case, aliases allowed, with or without a
+ * `:<variant>` suffix whose base is known). An unknown one is an `InvalidInput` with a "did you
+ * mean" and the known list: a typo (`nmp`) must not answer "0 advisories".
+ *
+ * @since 0.1.0
+ * @category Validation
+ */
+export const validateEcosystem = (ecosystem: string): Effect.Effect<string, InvalidInput> => {
+  const error = check("ecosystem", ecosystem)
+  if (error) return Effect.fail(error)
+  const lowered = ecosystem.trim().toLowerCase()
+  if (knownBase(lowered) || knownBase(lowered.split(":")[0]!.trim())) return Effect.succeed(ecosystem)
+  const suggestions = suggestEcosystems(ecosystem)
+  const hint = suggestions.length === 0 ? "" : `did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}? `
+  return Effect.fail(
+    InvalidInput.of("ecosystem", ecosystem, `unknown ecosystem; ${hint}known: ${knownEcosystems.join(", ")}`)
+  )
+}
+
+/**
  * PEP 503 name normalization: runs of `-`, `_` and `.` become one `-`, lower-cased.
  *
  * @since 0.1.0

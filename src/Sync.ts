@@ -8,20 +8,33 @@
  *   that failed transiently, is skipped by the next incremental sync;
  * - a unit that fails (download error, corrupt archive, store error) is reported with its reason
  *   and its timestamp stays; other units go on;
- * - per-record failures are counted and listed with their ids;
+ * - per-record failures are counted and listed with their ids; a record the store would reject
+ *   (the store's own rules: `storeCodec.validateAdvisory`) is rejected here, before batching, so one
+ *   bad record never fails its batch, its unit, or every later sync of that unit. Such a rejection
+ *   is permanent (fetching the same record again cannot fix it): the unit is `partial` and its
+ *   timestamp advances. Only retryable failures hold the timestamp back;
+ * - store writes are retried with the `Retry` policy (retryable errors only: connection lost,
+ *   server restarting, transient OOM); a batch is an idempotent upsert, so writing it again after
+ *   a failure mid-batch converges to the same state. A store that stays down fails the unit with
+ *   `storeUnavailable` set;
  * - every advisory is written atomically with its index entries, so interrupting a sync leaves
  *   the store consistent, and two syncs of one store at the same time converge to the same state
  *   (writes are idempotent upserts; proven by a test).
  *
  * @since 0.1.0
  */
-import { Chunk, Clock, Data, Effect, Option, Queue, Stream } from "effect"
+import { Chunk, Clock, Data, Effect, Either, Option, Queue, Stream } from "effect"
 import type { Advisory } from "./Advisory.js"
 import type { AdvisorySource, SourceItem } from "./AdvisorySource.js"
 import type { AdvisoryStoreShape } from "./AdvisoryStore.js"
+import type { AdvisoryStoreError } from "./Errors.js"
+import { sanitizeForDisplay } from "./internal/sanitize.js"
+import * as Codec from "./internal/storeCodec.js"
+import { retryTransient } from "./Retry.js"
 
 /**
- * One failed record.
+ * One failed record. `id` and `detail` are for display: control characters escaped, credentials
+ * masked, an id longer than 200 characters shortened.
  *
  * @since 0.1.0
  * @category Models
@@ -29,7 +42,10 @@ import type { AdvisoryStoreShape } from "./AdvisoryStore.js"
 export interface RecordFailure {
   readonly id: string
   readonly detail: string
+  /** Fetching it again may succeed (network, 5xx): the unit's timestamp was not advanced. */
   readonly retryable: boolean
+  /** `source`: the source could not fetch or decode it; `rejected`: the store's rules reject it. */
+  readonly kind: "source" | "rejected"
 }
 
 /**
@@ -55,12 +71,16 @@ export interface UnitStats {
   readonly withdrawn: number
   /** Index memberships removed because a record no longer names that package. */
   readonly staleIndexEntriesRemoved: number
-  /** Number of failed records. */
+  /** Number of failed records (source failures and rejected records). */
   readonly failed: number
+  /** Of `failed`, the records rejected by the store's rules (invalid id, not an OSV document, ...). */
+  readonly rejected: number
   /** The failed records (at most `maxListedFailures`). */
   readonly failures: ReadonlyArray<RecordFailure>
   /** Why the unit failed, when it did. */
   readonly error: string | undefined
+  /** The unit failed because the store stayed unreachable through every retry. */
+  readonly storeUnavailable: boolean
   /** Whether the unit's sync timestamp was advanced (to `startedAt`). */
   readonly timestampAdvanced: boolean
   /** Epoch ms when the fetch started (the timestamp saved on success). */
@@ -77,10 +97,15 @@ export interface UnitStats {
 export interface SyncStats {
   readonly units: ReadonlyArray<UnitStats>
   readonly succeeded: number
+  /** Units that completed with failed or rejected records. */
   readonly partial: number
   readonly failed: number
   readonly fetched: number
   readonly written: number
+  /** Records rejected by the store's rules, over all units. */
+  readonly rejected: number
+  /** Some unit failed because the store stayed unreachable. */
+  readonly storeUnavailable: boolean
   readonly durationMs: number
 }
 
@@ -139,9 +164,28 @@ interface Counters {
   withdrawn: number
   stale: number
   failed: number
+  rejected: number
   retryableFailures: number
   failures: Array<RecordFailure>
 }
+
+/** Ids and details as shown in failure lists: sanitized, and at most 200 characters. */
+const shown = (text: string) => {
+  const clean = sanitizeForDisplay(text)
+  return clean.length > 200 ? `${clean.slice(0, 200)}…(${text.length} chars)` : clean
+}
+
+const idOf = (advisory: Advisory): string =>
+  typeof advisory === "object" && advisory !== null && typeof advisory.id === "string" ? advisory.id : "<no id>"
+
+/** The store error's text, for a failure list. */
+const reasonOf = (error: AdvisoryStoreError) =>
+  error._tag === "InvalidInput" ? `${error.field}: ${error.detail}` : error.message
+
+/** A failure that says the store could not be reached (as opposed to a rejected command or bad data). */
+const isUnavailable = (error: unknown) =>
+  typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "StoreError" &&
+  (error as { reason?: unknown }).reason === "Unavailable"
 
 /** The longest a received record waits for its batch to fill while items keep arriving. */
 const flushIntervalMillis = 1_000
@@ -181,9 +225,18 @@ export const syncUnit = (
       withdrawn: 0,
       stale: 0,
       failed: 0,
+      rejected: 0,
       retryableFailures: 0,
       failures: []
     }
+    const fail = (failure: RecordFailure) => {
+      c.failed++
+      if (failure.retryable) c.retryableFailures++
+      if (failure.kind === "rejected") c.rejected++
+      if (c.failures.length < maxListed) c.failures.push(failure)
+    }
+    const reject = (advisory: Advisory, error: AdvisoryStoreError) =>
+      fail({ id: shown(idOf(advisory)), detail: shown(reasonOf(error)), retryable: false, kind: "rejected" })
     const progress = Effect.flatMap(Clock.currentTimeMillis, (now) =>
       emit(SyncEvent.UnitProgress({
         unit,
@@ -198,16 +251,36 @@ export const syncUnit = (
     let pending: Array<Advisory> = []
     let lastWrite = startedAt
 
-    /** Writes the pending records (if any) and reports progress. */
+    const count = (result: { inserted: number; updated: number; withdrawn: number; staleIndexEntriesRemoved: number }) => {
+      c.inserted += result.inserted
+      c.updated += result.updated
+      c.withdrawn += result.withdrawn
+      c.stale += result.staleIndexEntriesRemoved
+    }
+    // Retried on retryable errors only; re-writing a batch is an idempotent upsert (a record
+    // written by the failed attempt then counts as `updated`).
+    const upsert = (records: ReadonlyArray<Advisory>) => retryTransient(store.upsertBatch(records, unit))
+
+    /**
+     * Writes the pending records (if any) and reports progress. When the store still rejects the
+     * batch as invalid (a rule the check before batching does not know), the records are written
+     * one by one, so only the bad ones are rejected.
+     */
     const write = Effect.gen(function*() {
       const records = pending
       pending = []
       if (records.length > 0) {
-        const result = yield* store.upsertBatch(records, unit)
-        c.inserted += result.inserted
-        c.updated += result.updated
-        c.withdrawn += result.withdrawn
-        c.stale += result.staleIndexEntriesRemoved
+        const written = yield* Effect.either(upsert(records))
+        if (Either.isRight(written)) count(written.right)
+        else if (written.left._tag !== "InvalidInput") return yield* Effect.fail(written.left)
+        else {
+          for (const advisory of records) {
+            const one = yield* Effect.either(upsert([advisory]))
+            if (Either.isRight(one)) count(one.right)
+            else if (one.left._tag === "InvalidInput") reject(advisory, one.left)
+            else return yield* Effect.fail(one.left)
+          }
+        }
       }
       lastWrite = yield* Clock.currentTimeMillis
       yield* progress
@@ -228,15 +301,20 @@ export const syncUnit = (
               c.expected = item.expected
               yield* emit(SyncEvent.UnitStarted({ unit, mode: item.mode, expected: item.expected }))
               break
-            case "Record":
+            case "Record": {
               c.fetched++
+              // The store's own rule, checked before batching: one bad record must not fail a batch.
+              const valid = yield* Effect.either(Codec.validateAdvisory(item.advisory))
+              if (Either.isLeft(valid)) {
+                reject(item.advisory, valid.left)
+                break
+              }
               pending.push(item.advisory)
               if (pending.length >= batchSize) yield* write
               break
+            }
             case "Failed":
-              c.failed++
-              if (item.retryable) c.retryableFailures++
-              if (c.failures.length < maxListed) c.failures.push({ id: item.id, detail: item.detail, retryable: item.retryable })
+              fail({ id: shown(item.id), detail: shown(item.detail), retryable: item.retryable, kind: "source" })
               break
           }
         }
@@ -244,7 +322,7 @@ export const syncUnit = (
       })
 
     const run = Effect.gen(function*() {
-      const since = yield* store.lastSync(unit)
+      const since = yield* retryTransient(store.lastSync(unit))
       c.mode = Option.isSome(since) ? "incremental" : "full"
       const streamed = yield* Effect.either(Stream.runForEachChunk(source.fetch(unit, since), handleChunk))
       if (streamed._tag === "Right") return yield* write
@@ -258,11 +336,11 @@ export const syncUnit = (
     const completed = outcome._tag === "Right"
     const advance = completed && c.retryableFailures === 0
     const saved = advance
-      ? yield* Effect.either(store.updateSyncTimestamp(unit, new Date(startedAt)))
+      ? yield* Effect.either(retryTransient(store.updateSyncTimestamp(unit, new Date(startedAt))))
       : undefined
     const finishedAt = yield* Clock.currentTimeMillis
     const error = outcome._tag === "Left"
-      ? outcome.left.message
+      ? (isUnavailable(outcome.left) ? "the store stayed unreachable: " : "") + outcome.left.message
       : saved?._tag === "Left"
       ? `records written, but saving the sync time failed: ${saved.left.message}`
       : c.retryableFailures > 0
@@ -280,8 +358,11 @@ export const syncUnit = (
       withdrawn: c.withdrawn,
       staleIndexEntriesRemoved: c.stale,
       failed: c.failed,
+      rejected: c.rejected,
       failures: c.failures,
       error,
+      storeUnavailable: (outcome._tag === "Left" && isUnavailable(outcome.left)) ||
+        (saved?._tag === "Left" && isUnavailable(saved.left)),
       timestampAdvanced: advance && saved?._tag === "Right",
       startedAt,
       durationMs: finishedAt - startedAt
@@ -321,6 +402,8 @@ export const syncAll = (
       failed: units.filter((u) => u.status === "failed").length,
       fetched: units.reduce((n, u) => n + u.fetched, 0),
       written: units.reduce((n, u) => n + u.written, 0),
+      rejected: units.reduce((n, u) => n + u.rejected, 0),
+      storeUnavailable: units.some((u) => u.storeUnavailable),
       durationMs: end - start
     }
     yield* emit(SyncEvent.SyncFinished({ stats }))

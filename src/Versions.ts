@@ -266,7 +266,7 @@ export const advisoryAffects = (advisory: Advisory, key: PackageKey.PackageKey, 
     if (affected.package === undefined || !PackageKey.same(affected.package, key)) continue
     const result = evaluate(affected, version)
     if (result.affected) return result
-    issues.push(...result.issues)
+    for (const issue of result.issues) issues.push(issue)
   }
   return { affected: false, matchedBy: Option.none(), issues }
 }

@@ -125,6 +125,32 @@ describe("OssIndexSource.componentReports", () => {
       expect(shown).not.toContain(Buffer.from("me@example.com:wrong-token-value").toString("base64"))
     }).pipe(Effect.provide(Platform)))
 
+  it.scoped("a server echoing the Authorization header in an error body never gets the token or its base64 shown", () =>
+    Effect.gen(function*() {
+      const user = "me@example.com"
+      const token = "echoed-0ssindex-token"
+      const basic = Buffer.from(`${user}:${token}`).toString("base64")
+      // An error body (401) and a 200 body that is not JSON (V8 quotes it in its parse error).
+      const echo = (status: number) => (request: RecordedRequest): Reply => ({
+        status,
+        body: `denied\u001b[31m for ${request.headers.authorization} (token ${token}, ${basic})`
+      })
+      for (const status of [401, 200]) {
+        const server = yield* makeTestServer({ [route]: echo(status) })
+        const result = yield* reportsFrom(server.url, ["pkg:pypi/pip@18.1"], { user, token: Redacted.make(token) })
+        expect(server.requests[0]!.headers.authorization).toBe(`Basic ${basic}`)
+        expect(result.failures.length).toBe(1)
+        const error = result.failures[0]!.error
+        const shown = `${JSON.stringify(error)} ${error.message}`
+        expect(shown).not.toContain(token)
+        expect(shown).not.toContain(basic)
+        expect(shown).not.toContain(basic.replace(/=+$/, ""))
+        expect(shown).not.toContain("\u001b")
+        if (status === 401) expect(error.message).toContain("denied\\x1b[31m for <redacted> (token <redacted>, <redacted>)")
+        else expect(error.message).toContain("malformed JSON")
+      }
+    }).pipe(Effect.provide(Platform)))
+
   it.scoped("429 with Retry-After is retried after the wait (TestClock)", () =>
     Effect.gen(function*() {
       let calls = 0

@@ -35,3 +35,32 @@ describe("PackageKey", () => {
       expect(yield* PackageKey.validateCve(" cve-2021-44228 ")).toBe("CVE-2021-44228")
     }))
 })
+
+describe("validateEcosystem", () => {
+  it.effect("every OSV ecosystem, alias, case and `:variant` is accepted", () =>
+    Effect.gen(function*() {
+      for (
+        const ecosystem of [
+          "npm", "NPM", "PyPI", "pip", "crates.io", "cargo", "Go", "golang", "GIT", "Debian:12", "Ubuntu:Pro:18.04:LTS",
+          "Packagist:https://packages.drupal.org/8", "Maven:https://maven.google.com", "Photon OS:3.0", "Red Hat:rhel_aus:8.4::appstream",
+          "AlmaLinux:9", "Alpine:v3.16", "Bitnami", "OSS-Fuzz", "Julia", "opam", "GitHub Actions", "SwiftURL", "Linux"
+        ]
+      ) {
+        expect(yield* PackageKey.validateEcosystem(ecosystem)).toBe(ecosystem)
+      }
+    }))
+
+  it.effect("a typo is an InvalidInput with a did-you-mean and the known list", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(PackageKey.validateEcosystem("nmp"))
+      expect(error._tag).toBe("InvalidInput")
+      expect(error.message).toContain(`did you mean "npm"`)
+      expect(error.message).toContain("known: AlmaLinux")
+      expect((yield* Effect.flip(PackageKey.validateEcosystem("pypj"))).message).toContain(`did you mean "PyPI"`)
+      expect((yield* Effect.flip(PackageKey.validateEcosystem("Debain:12"))).message).toContain(`did you mean "Debian"`)
+      expect((yield* Effect.flip(PackageKey.validateEcosystem("rubygem"))).message).toContain(`"RubyGems"`)
+      const far = yield* Effect.flip(PackageKey.validateEcosystem("zzzzzz"))
+      expect(far.message).not.toContain("did you mean")
+      expect(far.message).toContain("unknown ecosystem")
+    }))
+})

@@ -15,7 +15,9 @@ import * as DragonflyStore from "../src/DragonflyStore.js"
 import { DecodeError } from "../src/Errors.js"
 import * as MemoryStore from "../src/MemoryStore.js"
 import * as StoreConfig from "../src/StoreConfig.js"
+import * as Retry from "../src/Retry.js"
 import * as Sync from "../src/Sync.js"
+import { Redis } from "ioredis"
 import { loadSampleAdvisories, variant } from "./utils/osvFixtures.js"
 import { useRedisServer } from "./utils/redis.js"
 
@@ -98,7 +100,7 @@ for (const name of ["memory", "redis"] as const) {
         const first = yield* Sync.syncUnit(store, transient, "feed.main")
         expect(first.status).toBe("partial")
         expect(first.written).toBe(3)
-        expect(first.failures).toEqual([{ id: "X-1", detail: "HTTP 503", retryable: true }])
+        expect(first.failures).toEqual([{ id: "X-1", detail: "HTTP 503", retryable: true, kind: "source" }])
         expect(first.timestampAdvanced).toBe(false)
         expect(Option.isNone(yield* store.lastSync("feed.main"))).toBe(true)
 
@@ -109,6 +111,57 @@ for (const name of ["memory", "redis"] as const) {
         expect(second.status).toBe("partial")
         expect(second.updated).toBe(3)
         expect(second.timestampAdvanced).toBe(true)
+      })))
+
+    run("records the store would reject are rejected before batching; the rest of the batch is written; reruns too", () =>
+      provide(Effect.gen(function*() {
+        const store = yield* AdvisoryStore
+        const base = sample[0]!
+        const bad: ReadonlyArray<Advisory> = [
+          { ...base, id: "GHSA bad id" },
+          { ...base, id: "CTRL-\u001b[31m-1" },
+          { ...base, id: `LONG-${"x".repeat(1100)}` },
+          { ...base, id: 42 as unknown as string }
+        ]
+        // Bad records in the middle of one batch (batchSize 50 > sample size).
+        const mixed = [...sample.slice(0, 5), ...bad, ...sample.slice(5, 10)]
+        for (const attempt of [1, 2]) {
+          const stats = yield* Sync.syncUnit(store, feed(() => records(mixed)), "feed.main", { batchSize: 50 })
+          expect(stats.status, `attempt ${attempt}`).toBe("partial")
+          expect(stats.fetched).toBe(14)
+          expect(stats.written).toBe(10)
+          expect(stats.failed).toBe(4)
+          expect(stats.rejected).toBe(4)
+          // Permanent: fetching them again cannot fix them, so the timestamp advances.
+          expect(stats.timestampAdvanced).toBe(true)
+          expect(stats.failures.map((f) => [f.kind, f.retryable])).toEqual(Array(4).fill(["rejected", false]))
+          const [space, control, long, noId] = stats.failures
+          expect(space!.id).toBe("GHSA bad id")
+          expect(space!.detail).toContain("whitespace")
+          expect(control!.id).toBe("CTRL-\\x1b[31m-1")
+          expect(control!.detail).toContain("control characters")
+          expect(long!.id.length).toBeLessThan(260)
+          expect(long!.detail).toContain("longer than 1024")
+          expect(noId!.id).toBe("<no id>")
+        }
+        expect(yield* store.advisoryCount).toBe(10)
+        yield* consistent(store, sample.slice(0, 10))
+      })))
+
+    run("a record only the store itself rejects (not JSON data) is isolated: the rest of its batch is written", () =>
+      provide(Effect.gen(function*() {
+        const store = yield* AdvisoryStore
+        const cyclic = { ...sample[0]!, id: "CYCLE-1" } as Advisory & { self?: unknown }
+        cyclic.self = cyclic
+        const stats = yield* Sync.syncUnit(store, feed(() => records([...sample.slice(0, 4), cyclic, ...sample.slice(4, 8)])), "feed.main", {
+          batchSize: 50
+        })
+        expect(stats.status).toBe("partial")
+        expect(stats.written).toBe(8)
+        expect(stats.rejected).toBe(1)
+        expect(stats.failures[0]!.id).toBe("CYCLE-1")
+        expect(stats.timestampAdvanced).toBe(true)
+        yield* consistent(store, sample.slice(0, 8))
       })))
 
     run("a unit whose stream fails keeps what was written, reports the reason, and does not advance", () =>
@@ -192,6 +245,83 @@ for (const name of ["memory", "redis"] as const) {
       })))
   })
 }
+
+/** A source that emits `before`, runs `fault`, then emits `after` (the fault lands between two batches). */
+const faultyFeed = (before: ReadonlyArray<Advisory>, fault: Effect.Effect<void>, after: ReadonlyArray<Advisory>) =>
+  feed(() =>
+    Stream.concat(
+      records(before),
+      Stream.concat(Stream.fromEffect(fault).pipe(Stream.drain), Stream.fromIterable(after.map((advisory) => SourceItem.Record({ advisory }))))
+    )
+  )
+
+/** A second connection that kills every other client's connection (`CLIENT KILL TYPE normal`). */
+const killClients = Effect.acquireUseRelease(
+  Effect.sync(() => new Redis(redisServer.current().url, { lazyConnect: true })),
+  (admin) => Effect.promise(() => admin.client("KILL", "TYPE", "normal")),
+  (admin) => Effect.sync(() => admin.disconnect())
+).pipe(Effect.asVoid)
+
+const fastRetries = Retry.layer({ maxRetries: 6, baseDelay: "100 millis", maxDelay: "1 second", jitter: false })
+
+describe("Sync over a store that goes away (real redis-server)", () => {
+  const provideRedis = <A, E>(effect: Effect.Effect<A, E, AdvisoryStore>) =>
+    Effect.provide(effect, Layer.merge(Layer.orDie(stores.redis()), fastRetries))
+  const half = Math.floor(sample.length / 2)
+
+  it.live("every client connection killed again and again during a sync: writes are retried and the sync completes", () =>
+    provideRedis(Effect.gen(function*() {
+      const store = yield* AdvisoryStore
+      // Kills land while batches are in flight (between batches the driver simply reconnects).
+      const killer = Effect.repeat(Effect.zipRight(Effect.sleep("15 millis"), killClients), { times: 25 })
+      const killing = yield* Deferred.make<Fiber.RuntimeFiber<unknown>>()
+      const startKilling = Effect.flatMap(Effect.forkDaemon(killer), (fiber) => Deferred.succeed(killing, fiber))
+      const source = faultyFeed(sample.slice(0, 3), Effect.asVoid(startKilling), sample.slice(3))
+      const slowly = { ...source, fetch: (unit: string, since: Option.Option<Date>) => Stream.tap(source.fetch(unit, since), () => Effect.sleep("2 millis")) }
+      const stats = yield* Sync.syncUnit(store, slowly, "feed.main", { batchSize: 2 })
+      yield* Fiber.join(yield* Deferred.await(killing))
+      expect(stats.status).toBe("succeeded")
+      expect(stats.written).toBe(sample.length)
+      expect(stats.timestampAdvanced).toBe(true)
+      expect(yield* store.advisoryCount).toBe(sample.length)
+      yield* consistent(store, sample)
+    })), 60_000)
+
+  it.live("redis-server restarted in the middle of a sync (down ~0.3 s): the sync completes", () =>
+    provideRedis(Effect.gen(function*() {
+      const store = yield* AdvisoryStore
+      const server = redisServer.current()
+      // Down while the next batch is written; back 0.3 s later.
+      const restart = Effect.zipRight(server.stop, Effect.forkDaemon(Effect.zipRight(Effect.sleep("300 millis"), server.start)))
+      const source = faultyFeed(sample.slice(0, half), Effect.asVoid(restart), sample.slice(half))
+      const stats = yield* Sync.syncUnit(store, source, "feed.main", { batchSize: 3 })
+      expect(stats.status).toBe("succeeded")
+      expect(stats.error).toBeUndefined()
+      expect(stats.fetched).toBe(sample.length)
+      // The server keeps nothing across a restart (no persistence in tests): what was written after it is all there.
+      expect(Option.isSome(yield* store.lastSync("feed.main"))).toBe(true)
+      yield* consistent(store, sample.slice(half))
+      for (const advisory of sample.slice(half)) expect(Option.isSome(yield* store.getAdvisory(advisory.id))).toBe(true)
+    })), 60_000)
+
+  it.live("a store that stays down fails the unit as storeUnavailable after the retries, without advancing", () =>
+    Effect.gen(function*() {
+      const server = redisServer.current()
+      const stats = yield* Effect.ensuring(
+        provideRedis(Effect.gen(function*() {
+          const store = yield* AdvisoryStore
+          const source = faultyFeed(sample.slice(0, 3), server.stop, sample.slice(3))
+          return yield* Sync.syncAll(store, [source], { batchSize: 3 })
+        })).pipe(Effect.provide(Retry.layer({ maxRetries: 2, baseDelay: "50 millis", jitter: false }))),
+        server.start
+      )
+      expect(stats.failed).toBe(1)
+      expect(stats.storeUnavailable).toBe(true)
+      expect(stats.units[0]!.storeUnavailable).toBe(true)
+      expect(stats.units[0]!.timestampAdvanced).toBe(false)
+      expect(stats.units[0]!.error).toContain("the store stayed unreachable")
+    }), 60_000)
+})
 
 describe("Sync timing (TestClock)", () => {
   it.effect("the saved time is when the fetch started, not when it ended", () =>

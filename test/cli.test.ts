@@ -15,11 +15,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
-import { execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import type { Advisory } from "../src/Advisory.js"
 import { cveIds } from "../src/Advisory.js"
 import * as Compression from "../src/Compression.js"
@@ -32,6 +30,7 @@ import * as Versions from "../src/Versions.js"
 import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import * as Manifests from "../src/cli/manifests.js"
 import { makeTestServer } from "./utils/httpServer.js"
+import { useCli } from "./utils/cli.js"
 import { useRedisServer } from "./utils/redis.js"
 import {
   npmOracleAffected,
@@ -44,69 +43,8 @@ import {
   snapshotUrls
 } from "./utils/snapshot.js"
 
-const repo = fileURLToPath(new URL("..", import.meta.url))
 const server = useRedisServer({ beforeAll, afterAll })
-
-let buildDir = ""
-let cliPath = ""
-beforeAll(() => {
-  buildDir = mkdtempSync(join(tmpdir(), "vulnera-cli-test-"))
-  // dist/cli/main.js finds ../../examples/data and node_modules as it does in the repository.
-  symlinkSync(join(repo, "node_modules"), join(buildDir, "node_modules"), "dir")
-  symlinkSync(join(repo, "examples"), join(buildDir, "examples"), "dir")
-  writeFileSync(join(buildDir, "package.json"), JSON.stringify({ type: "module" }))
-  execFileSync(process.execPath, [
-    join(repo, "node_modules", "typescript", "bin", "tsc"),
-    ...["-p", join(repo, "tsconfig.build.json"), "--outDir", join(buildDir, "dist"), "--noCheck"],
-    ...["--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"]
-  ], { cwd: repo, stdio: "pipe" })
-  cliPath = join(buildDir, "dist", "cli", "main.js")
-}, 120_000)
-afterAll(() => {
-  if (buildDir !== "") rmSync(buildDir, { recursive: true, force: true })
-})
-
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** The environment every run starts from: no REDIS_URL (the in-memory default), no colors. */
-const baseEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", VULNERA__STORE__KEY_PREFIX: `cli-${process.pid}` }
-  delete env.REDIS_URL
-  return env
-}
-
-const spawnRun = (command: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) =>
-  Effect.async<Run>((resume) => {
-    const child = spawn(command, args, { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    return Effect.sync(() => child.kill())
-  })
-
-/** `vulnera <args>` (the compiled CLI). */
-const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  spawnRun(process.execPath, [cliPath, ...args], { ...baseEnv(), ...env })
-
-const json = <A = any>(run: Run): A => {
-  try {
-    return JSON.parse(run.stdout)
-  } catch {
-    throw new Error(`stdout is not JSON (exit ${run.code}):\n${run.stdout}\n--- stderr:\n${run.stderr}`)
-  }
-}
-
-/** Never a stack trace, whatever happened. */
-const noStackTrace = (run: Run) => {
-  expect(run.stderr).not.toMatch(/^\s+at\s/m)
-  expect(run.stdout).not.toMatch(/^\s+at\s/m)
-}
+const { baseEnv, cli, json, noStackTrace, repo, spawnRun } = useCli({ beforeAll, afterAll })
 
 /** The in-process oracle: the manager over the snapshot in memory (synced once). */
 const oracleLayer = VulnerabilityManager.layer().pipe(

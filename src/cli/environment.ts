@@ -7,10 +7,13 @@
 import { Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Effect, Layer, Option } from "effect"
+import * as Net from "node:net"
 import { isAbsolute, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type { ConfigurationError } from "../Errors.js"
 import { redactUrl } from "../internal/config.js"
+import { type ConnectionFailure, describeConnectionError } from "../internal/connectionError.js"
+import { sanitizeForDisplay } from "../internal/sanitize.js"
 import * as OsvSource from "../OsvSource.js"
 import * as PackageKey from "../PackageKey.js"
 import * as VulnerabilityManager from "../VulnerabilityManager.js"
@@ -160,11 +163,48 @@ export const managerLayer = (
       }
   )
 
-/** `cannot reach the store at <url>: <reason>` (the reason without a repeated URL). */
-export const unreachableMessage = (store: StoreChoice, detail: string | undefined): string => {
-  const reason = (detail ?? "no answer").replace(`${store.display}: `, "").replace(/\.$/, "")
+/**
+ * `cannot reach the store at <url>: <reason>`: what failed (refused, unknown host, timeout, TLS,
+ * auth) when the detail or a `probe` tells, else the detail without a repeated URL.
+ */
+export const unreachableMessage = (
+  store: StoreChoice,
+  detail: string | undefined,
+  probe?: ConnectionFailure | undefined
+): string => {
+  const described = describeConnectionError(detail ?? "no answer")
+  const reason = described.kind !== "Other" && described.kind !== "Closed"
+    ? described.message
+    : probe !== undefined
+    ? probe.message
+    : sanitizeForDisplay((detail ?? "no answer").replace(`${store.display}: `, "").replace(/\.$/, ""))
   return `cannot reach the store at ${store.display}: ${reason}`
 }
+
+/**
+ * One plain TCP connection to the store's host and port, to tell why the store cannot be reached
+ * when the driver only says "Connection is closed": refused, unknown host, unreachable or timed
+ * out. `undefined` when the TCP connection succeeds (the failure is past TCP: TLS, auth, protocol).
+ */
+export const probeConnection = (redisUrl: string, timeoutMillis = 2_000): Effect.Effect<ConnectionFailure | undefined> =>
+  Effect.async<ConnectionFailure | undefined>((resume) => {
+    let url: URL
+    try {
+      url = new URL(redisUrl)
+    } catch {
+      return resume(Effect.succeed(undefined))
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1"
+    const socket = Net.connect({ host, port: Number(url.port || 6379) })
+    const done = (failure: ConnectionFailure | undefined) => {
+      socket.destroy()
+      resume(Effect.succeed(failure))
+    }
+    socket.setTimeout(timeoutMillis, () => done(describeConnectionError({ code: "ETIMEDOUT", message: "timed out" })))
+    socket.once("error", (error) => done(describeConnectionError(error)))
+    socket.once("connect", () => done(undefined))
+    return Effect.sync(() => socket.destroy())
+  })
 
 /**
  * The store's health, failing with exit 3 when it cannot be reached (the health check itself
@@ -174,7 +214,10 @@ export const requireReachable = (store: StoreChoice) =>
   Effect.flatMap(VulnerabilityManager.VulnerabilityManager, (manager) => manager.healthCheck).pipe(
     Effect.flatMap((health) =>
       health.store.status === "Unavailable"
-        ? Effect.fail(unavailable(unreachableMessage(store, health.store.detail)))
+        ? Effect.flatMap(
+          store.kind === "redis" ? probeConnection(store.redisUrl) : Effect.succeed(undefined),
+          (probe) => Effect.fail(unavailable(unreachableMessage(store, health.store.detail, probe)))
+        )
         : Effect.succeed(health)
     )
   )

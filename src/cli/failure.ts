@@ -4,16 +4,19 @@
  * | code | meaning |
  * | --- | --- |
  * | 0 | done (for `scan`: nothing at or above `--fail-on`) |
- * | 1 | findings at or above `--fail-on`, a sync unit failed, or an upstream source failed |
- * | 2 | bad arguments or configuration (usage is printed), or nothing to query |
- * | 3 | the store (Redis/Dragonfly) is unreachable or failed |
- * | 130 | interrupted (Ctrl-C) |
+ * | 1 | findings at or above `--fail-on`; a sync unit failed or was partial (records rejected); an upstream source failed; corrupt stored data; an internal error |
+ * | 2 | bad arguments or configuration (usage is printed), an unknown ecosystem, or nothing to query |
+ * | 3 | the store (Redis/Dragonfly) is unreachable, stayed unreachable during a sync, or failed |
+ * | 130 | interrupted (Ctrl-C, SIGINT) |
+ * | 143 | terminated (SIGTERM) |
  *
- * No stack trace is ever printed, and no secret: library errors already mask passwords in URLs,
- * and the messages built here use only those errors' messages.
+ * No stack trace is ever printed, and no secret or control character: every message goes through
+ * `sanitizeForDisplay`.
  */
 import { ValidationError } from "@effect/cli"
 import { Cause, Data, Option, Predicate } from "effect"
+import { describeConnectionError } from "../internal/connectionError.js"
+import { sanitizeForDisplay } from "../internal/sanitize.js"
 
 /** Exit codes of the `vulnera` command. */
 export const ExitCode = {
@@ -21,7 +24,8 @@ export const ExitCode = {
   findings: 1,
   usage: 2,
   unavailable: 3,
-  interrupted: 130
+  interrupted: 130,
+  terminated: 143
 } as const
 
 /** One of `ExitCode`'s values. */
@@ -54,7 +58,24 @@ const tagOf = (error: unknown): string | undefined =>
 const messageOf = (error: unknown): string => {
   const text = error instanceof Error || Predicate.hasProperty(error, "message") ? String((error as Error).message) : String(error)
   // Only the first line: causes from drivers can be multi-line.
-  return text.split("\n")[0]!.trim() || "unknown error"
+  return sanitizeForDisplay(text.split("\n")[0]!.trim()) || "unknown error"
+}
+
+/**
+ * A store failure as shown: what failed with the connection when that can be told (refused,
+ * unknown host, timeout, TLS, auth), else the error's own message.
+ */
+export const storeFailureMessage = (error: unknown): string => {
+  const reason = Predicate.hasProperty(error, "reason") ? error.reason : undefined
+  if (reason === "Unavailable") {
+    const failure = describeConnectionError(error)
+    const operation = Predicate.hasProperty(error, "operation") && typeof error.operation === "string"
+      ? ` (${sanitizeForDisplay(error.operation)})`
+      : ""
+    // "Closed" is all ioredis says for most failures; the error's own text is then as good.
+    if (failure.kind !== "Other" && failure.kind !== "Closed") return `store unavailable${operation}: ${failure.message}`
+  }
+  return `store error: ${messageOf(error)}`
 }
 
 /**
@@ -67,7 +88,7 @@ export const fromError = (error: unknown): CliExit => {
   if (ValidationError.isValidationError(error)) return new CliExit({ code: ExitCode.usage, message: "", usageOf: "" })
   switch (tagOf(error)) {
     case "StoreError":
-      return unavailable(`store error: ${messageOf(error)}`)
+      return unavailable(storeFailureMessage(error))
     case "InvalidInput":
     case "UnknownSource":
       return usage(messageOf(error))

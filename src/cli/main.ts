@@ -32,7 +32,8 @@ const root = Command.make("vulnera", {}, () => Effect.fail(usage("missing comman
   Command.withDescription(
     "A local, always-queryable copy of security advisories (OSV, CISA KEV, FIRST EPSS, OSS Index). Store: " +
       "--redis URL or REDIS_URL (Redis/DragonflyDB), otherwise in memory for one run. Try `vulnera demo`. " +
-      "Exit codes: 0 ok, 1 findings at --fail-on / a failed sync or source, 2 bad arguments, 3 store unreachable."
+      "Exit codes: 0 ok, 1 findings at --fail-on / a failed or partial sync / a failed source, 2 bad arguments, " +
+      "3 store unreachable, 130 interrupted (SIGINT), 143 terminated (SIGTERM)."
   ),
   Command.withSubcommands(subcommands)
 )
@@ -111,11 +112,17 @@ const program = Console.consoleWith((base) => Effect.withConsole(cli(argv), plai
   Effect.provide(NodeContext.layer)
 )
 
+// runMain interrupts the program on both SIGINT and SIGTERM; remember which, for the exit code.
+let terminatedBy: NodeJS.Signals | undefined
+process.once("SIGTERM", () => void (terminatedBy = "SIGTERM"))
+process.once("SIGINT", () => void (terminatedBy ??= "SIGINT"))
+
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, onExit) => {
-    // Ctrl-C interrupts the program from outside, past `catchAllCause`.
-    const code = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? ExitCode.interrupted : exitCode
+    // A signal interrupts the program from outside, past `catchAllCause`: 130 for SIGINT, 143 for SIGTERM.
+    const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+    const code = interrupted ? (terminatedBy === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted) : exitCode
     process.exitCode = code
     onExit(code)
   }

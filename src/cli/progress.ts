@@ -7,6 +7,7 @@
  * few seconds, its end. Progress goes to stderr; the summary table is the command's output.
  */
 import { Clock, Effect } from "effect"
+import { sanitizeForDisplay } from "../internal/sanitize.js"
 import type { EnrichmentSyncResult } from "../VulnerabilityManager.js"
 import type * as Sync from "../Sync.js"
 import { type Painter, renderTable, stripAnsi, truncate, visibleWidth } from "./table.js"
@@ -63,11 +64,16 @@ const counts = (unit: UnitState) =>
   `${number(unit.fetched)}${unit.expected === undefined ? "" : `/${number(unit.expected)}`} read, ` +
   `${number(unit.written)} written${unit.failed > 0 ? `, ${number(unit.failed)} failed` : ""}`
 
+const failedText = (stats: Sync.UnitStats) =>
+  stats.failed === 0
+    ? ""
+    : `, ${number(stats.failed)} failed${stats.rejected > 0 ? ` (${number(stats.rejected)} rejected)` : ""}`
+
 const finishedText = (stats: Sync.UnitStats) =>
   stats.status === "failed"
-    ? `FAILED: ${stats.error ?? "unknown reason"}`
-    : `${stats.status}: ${number(stats.fetched)} read, ${number(stats.written)} written` +
-      `${stats.failed > 0 ? `, ${number(stats.failed)} failed` : ""} in ${durationText(stats.durationMs)}`
+    ? `FAILED: ${sanitizeForDisplay(stats.error ?? "unknown reason")}`
+    : `${stats.status}: ${number(stats.fetched)} read, ${number(stats.written)} written${failedText(stats)}` +
+      ` in ${durationText(stats.durationMs)}`
 
 /**
  * A display writing to `stream`: redrawn in place when it is a terminal, log lines otherwise
@@ -84,7 +90,11 @@ export const makeSyncDisplay = (
   let drawn = 0
   let lastDraw = 0
   const write = (text: string) => Effect.sync(() => void stream.write(text))
-  const nameWidth = () => Math.max(...Array.from(units.keys(), (u) => u.length), 4)
+  const nameWidth = () => {
+    let width = 4
+    for (const name of units.keys()) width = Math.max(width, name.length)
+    return width
+  }
 
   const lineOf = (name: string, unit: UnitState) => {
     const label = name.padEnd(nameWidth())
@@ -187,7 +197,7 @@ export const summaryTable = (stats: Sync.SyncStats, enrichment: EnrichmentSyncRe
     number(u.withdrawn),
     number(u.failed),
     durationText(u.durationMs),
-    u.error ?? (u.failures.length > 0 ? `e.g. ${u.failures[0]!.id}: ${u.failures[0]!.detail}` : "")
+    sanitizeForDisplay(u.error ?? (u.failures.length > 0 ? `e.g. ${u.failures[0]!.id}: ${u.failures[0]!.detail}` : ""))
   ])
   if (enrichment !== undefined) {
     const kev = enrichment.kev
@@ -231,7 +241,23 @@ export const summaryTable = (stats: Sync.SyncStats, enrichment: EnrichmentSyncRe
   )
   const totals = `${stats.units.length} unit(s): ${stats.succeeded} succeeded, ${stats.partial} partial, ` +
     `${stats.failed} failed; ${number(stats.fetched)} records read, ${number(stats.written)} written` +
+    (stats.rejected > 0 ? `, ${number(stats.rejected)} rejected` : "") +
     (enrichment === undefined ? "" : `; ${number(enrichment.written)} enrichment entries written`) +
     ` in ${durationText(stats.durationMs + (enrichment?.durationMs ?? 0))}`
-  return `${table}\n${totals}`
+  return `${table}\n${totals}${failureList(stats)}`
+}
+
+/** Failed and rejected records, a few per unit (ids and reasons are already sanitized by the sync). */
+const failureList = (stats: Sync.SyncStats, perUnit = 10): string => {
+  const lines: Array<string> = []
+  for (const unit of stats.units) {
+    for (const failure of unit.failures.slice(0, perUnit)) {
+      const what = failure.kind === "rejected" ? "rejected" : failure.retryable ? "failed (will be fetched again)" : "failed"
+      lines.push(`  ${unit.unit}: ${what} ${failure.id}: ${failure.detail}`)
+    }
+    if (unit.failed > Math.min(perUnit, unit.failures.length)) {
+      lines.push(`  ${unit.unit}: ... and ${number(unit.failed - Math.min(perUnit, unit.failures.length))} more`)
+    }
+  }
+  return lines.length === 0 ? "" : `\nrecords not written:\n${lines.join("\n")}`
 }

@@ -86,9 +86,8 @@ export const renderTable = (columns: ReadonlyArray<Column>, rows: ReadonlyArray<
       return column.maxWidth !== undefined && visibleWidth(cell) === cell.length ? truncate(cell, column.maxWidth) : cell
     })
   )
-  const widths = columns.map((column, i) =>
-    Math.max(visibleWidth(column.header), ...cells.map((row) => visibleWidth(row[i]!)))
-  )
+  // A loop, not `Math.max(...cells)`: a scan of 100k dependencies would exceed the argument limit.
+  const widths = columns.map((column, i) => cells.reduce((w, row) => Math.max(w, visibleWidth(row[i]!)), visibleWidth(column.header)))
   const pad = (text: string, i: number) => {
     const fill = " ".repeat(Math.max(0, widths[i]! - visibleWidth(text)))
     return columns[i]!.align === "right" ? fill + text : text + fill

@@ -4,6 +4,7 @@
  */
 import { Config, type ConfigError, Effect, Option, Redacted } from "effect"
 import { ConfigurationError } from "../Errors.js"
+import { secretParameter } from "./sanitize.js"
 
 /** A raw optional string variable; empty strings count as unset. */
 export const stringVar = (name: string): Effect.Effect<Option.Option<string>> =>
@@ -44,7 +45,8 @@ export const integerVar = (
 
 /**
  * Masks the credentials (user and password) and secret-looking query parameters (token, key,
- * secret, password, auth) of a URL for logs and errors. The one masking rule for Redis and HTTP URLs.
+ * secret, password, auth, sig, ...: `sanitize.secretParameter`) of a URL for logs and errors. The one masking
+ * rule for Redis and HTTP URLs; `sanitizeForDisplay` applies the same rule to URLs inside free text.
  */
 export const redactUrl = (url: string): string => {
   try {
@@ -52,7 +54,7 @@ export const redactUrl = (url: string): string => {
     if (parsed.username) parsed.username = "<redacted>"
     if (parsed.password) parsed.password = "<redacted>"
     for (const key of Array.from(parsed.searchParams.keys())) {
-      if (/token|key|secret|password|auth/i.test(key)) parsed.searchParams.set(key, "<redacted>")
+      if (secretParameter.test(key)) parsed.searchParams.set(key, "<redacted>")
     }
     // WHATWG URL serialization percent-encodes the angle brackets; show the marker as written.
     return parsed.toString().replaceAll("%3Credacted%3E", "<redacted>")

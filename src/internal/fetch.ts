@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url"
 import { DecodeError, SourceError } from "../Errors.js"
 import { retryTransient } from "../Retry.js"
 import { redactUrl } from "./config.js"
+import { basicAuthSecrets, sanitizeForDisplay } from "./sanitize.js"
 
 /** Options of one fetch. */
 export interface FetchOptions {
@@ -41,7 +42,38 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
 
 const isFileUrl = (url: string) => url.startsWith("file:")
 
-const statusError = (source: string, url: string, response: HttpClientResponse.HttpClientResponse, body: string) =>
+/**
+ * The credentials a request carries, in every form a server could echo back (the token, its
+ * base64 `user:token`, the `Authorization` header value), so error bodies can be masked.
+ */
+export const requestSecrets = (options: FetchOptions | undefined): ReadonlyArray<string> => {
+  const secrets: Array<string> = []
+  if (options?.basicAuth) {
+    for (const s of basicAuthSecrets(options.basicAuth.user, Redacted.value(options.basicAuth.password))) secrets.push(s)
+  }
+  for (const [name, value] of Object.entries(options?.headers ?? {})) {
+    if (/authorization|token|key|secret|cookie/i.test(name)) {
+      secrets.push(value)
+      // `Bearer abc` / `Basic abc`: the credential alone may be echoed too.
+      const credential = value.split(/\s+/)[1]
+      if (credential !== undefined) secrets.push(credential)
+    }
+  }
+  return secrets
+}
+
+/** An error body as shown: credentials masked, control characters escaped, one line, at most 200 characters. */
+export const bodyExcerpt = (body: string, secrets: ReadonlyArray<string>): string =>
+  // Masked before it is cut, so a secret split at the cut cannot leak a prefix.
+  sanitizeForDisplay(body.slice(0, 65_536).replace(/\s+/g, " "), secrets).slice(0, 200)
+
+const statusError = (
+  source: string,
+  url: string,
+  response: HttpClientResponse.HttpClientResponse,
+  body: string,
+  secrets: ReadonlyArray<string>
+) =>
   Effect.map(Effect.clockWith((clock) => clock.currentTimeMillis), (now) =>
     new SourceError({
       source,
@@ -50,7 +82,7 @@ const statusError = (source: string, url: string, response: HttpClientResponse.H
       status: response.status,
       retryAfterMillis: parseRetryAfter(response.headers["retry-after"], now),
       retryable: isRetryableStatus(response.status),
-      detail: `unexpected status ${response.status}${body ? `: ${body.slice(0, 200).replace(/\s+/g, " ")}` : ""}`
+      detail: `unexpected status ${response.status}${body ? `: ${bodyExcerpt(body, secrets)}` : ""}`
     }))
 
 /**
@@ -72,11 +104,11 @@ const transportError = (source: string, url: string) => (error: HttpClientError.
     reason: "Transport",
     url: displayUrl(url),
     retryable: error._tag === "RequestError" ? error.reason === "Transport" : true,
-    detail: `${
+    detail: sanitizeForDisplay(`${
       error._tag === "RequestError"
         ? error.reason === "Transport" ? "connection failed" : `request ${error.reason}`
         : `response ${error.reason}`
-    }: ${sanitizedCause(error).message}`.slice(0, 300),
+    }: ${sanitizedCause(error).message}`).slice(0, 300),
     cause: sanitizedCause(error)
   })
 
@@ -95,7 +127,8 @@ const ioError = (source: string, url: string) => (cause: unknown) =>
     reason: "Io",
     url: displayUrl(url),
     retryable: false,
-    detail: `cannot read local mirror: ${String((cause as { message?: string })?.message ?? cause)}`.slice(0, 300),
+    detail: sanitizeForDisplay(`cannot read local mirror: ${String((cause as { message?: string })?.message ?? cause)}`)
+      .slice(0, 300),
     cause
   })
 
@@ -211,7 +244,7 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
               ? Effect.mapError(read(response), (e) => e._tag === "SourceError" ? e : transportError(source, url)(e))
               : Effect.flatMap(
                 Effect.orElseSucceed(response.text, () => ""),
-                (body) => Effect.flip(statusError(source, url, response, body))
+                (body) => Effect.flip(statusError(source, url, response, body, requestSecrets(options)))
               )
           )
         )
@@ -236,16 +269,21 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
     const text: Fetcher["text"] = (source, url, options) =>
       Effect.map(bytes(source, url, options), (b) => new TextDecoder().decode(b))
 
-    const parseJson = (source: string, body: string) =>
+    // V8's JSON errors quote the input, which may echo credentials or terminal escapes.
+    const parseJson = (source: string, body: string, options: FetchOptions | undefined) =>
       Effect.try({
         try: () => JSON.parse(body) as unknown,
-        catch: (cause) => new DecodeError({ source, detail: `malformed JSON: ${String(cause)}`.slice(0, 300), cause })
+        catch: (cause) =>
+          new DecodeError({
+            source,
+            detail: sanitizeForDisplay(`malformed JSON: ${String(cause)}`, requestSecrets(options)).slice(0, 300)
+          })
       })
 
     const json: Fetcher["json"] = (source, url, options) =>
       Effect.flatMap(
         text(source, url, { ...options, headers: { accept: "application/json", ...options?.headers } }),
-        (body) => parseJson(source, body)
+        (body) => parseJson(source, body, options)
       )
 
     const postJson: Fetcher["postJson"] = (source, url, body, options) =>
@@ -260,7 +298,7 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
           options,
           (r) => r.text
         ),
-        (text) => parseJson(source, text)
+        (text) => parseJson(source, text, options)
       )
 
     const download: Fetcher["download"] = (source, url, path, options) =>
@@ -294,7 +332,7 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
                 ? Effect.succeed(lengthCheckedStream(source, url, response))
                 : Effect.flatMap(
                   Effect.orElseSucceed(response.text, () => ""),
-                  (body) => Effect.flip(statusError(source, url, response, body))
+                  (body) => Effect.flip(statusError(source, url, response, body, requestSecrets(options)))
                 )
             ),
             Effect.timeoutFail({

@@ -62,8 +62,9 @@ export const makeManager = (
     return Effect.fail(new UnknownSource({ source: name, known: [...sources.map((s) => s.name), ...units] }))
   }
 
+  // An unknown ecosystem (`nmp`) is an error with a "did you mean", never "0 advisories".
   const query = (ecosystem: string, name: string) =>
-    retryTransient(store.getByPackage(ecosystem, name)).pipe(
+    Effect.zipRight(PackageKey.validateEcosystem(ecosystem), retryTransient(store.getByPackage(ecosystem, name))).pipe(
       Effect.withSpan("VulnerabilityManager.query", { attributes: { ecosystem, name } })
     )
 
@@ -196,7 +197,7 @@ export const makeManager = (
       Effect.map(Effect.forEach(list, (unit) => retryTransient(store.lastSync(unit))), (times) =>
         times.some(Option.isNone) || times.length === 0
           ? Option.none<Date>()
-          : Option.some(new Date(Math.min(...times.map((t) => Option.getOrThrow(t).getTime()))))))
+          : Option.some(new Date(times.reduce((min, t) => Math.min(min, Option.getOrThrow(t).getTime()), Infinity)))))
 
   const queryOssIndex: VulnerabilityManagerShape["queryOssIndex"] = (purls) =>
     (Option.isNone(ossIndex)

@@ -6,7 +6,15 @@ import { Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import type { ManagerHealth } from "../../VulnerabilityManager.js"
 import * as VulnerabilityManager from "../../VulnerabilityManager.js"
-import { chooseStore, managerLayer, redisOption, type StoreChoice, unreachableMessage, upstream } from "../environment.js"
+import {
+  chooseStore,
+  managerLayer,
+  probeConnection,
+  redisOption,
+  type StoreChoice,
+  unreachableMessage,
+  upstream
+} from "../environment.js"
 import { json } from "../options.js"
 import { unavailable } from "../failure.js"
 import { type Painter, painter, renderTable } from "../table.js"
@@ -62,7 +70,8 @@ export const healthCommand = Command.make("health", { redis: redisOption, json }
       }
     }
     if (health.store.status === "Unavailable") {
-      return yield* unavailable(unreachableMessage(store, health.store.detail))
+      const probe = store.kind === "redis" ? yield* probeConnection(store.redisUrl) : undefined
+      return yield* unavailable(unreachableMessage(store, health.store.detail, probe))
     }
   })).pipe(
     Command.withDescription(

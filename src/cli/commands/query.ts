@@ -125,6 +125,7 @@ export const queryCommand = Command.make(
   },
   (args) =>
     Effect.gen(function*() {
+      yield* Effect.mapError(PackageKey.validateEcosystem(args.ecosystem), (e) => usage(e.message, "query"))
       const key = yield* Effect.mapError(PackageKey.make(args.ecosystem, args.name), (e) => usage(e.message, "query"))
       const filters = yield* Effect.mapError(
         MatchOptions.make({

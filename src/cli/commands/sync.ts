@@ -14,7 +14,7 @@ import {
   type StoreChoice,
   withManager
 } from "../environment.js"
-import { CliExit, ExitCode, findings } from "../failure.js"
+import { CliExit, ExitCode, findings, unavailable } from "../failure.js"
 import { durationText, makeSyncDisplay, summaryTable } from "../progress.js"
 import { painter } from "../table.js"
 
@@ -22,7 +22,7 @@ import { painter } from "../table.js"
 export interface SyncOutcome {
   readonly stats: Sync.SyncStats
   readonly enrichment: VulnerabilityManager.EnrichmentSyncResult | undefined
-  /** A unit or an enrichment source failed. */
+  /** A unit or an enrichment source failed, or a unit was partial (records failed or were rejected). */
   readonly failed: boolean
 }
 
@@ -37,7 +37,8 @@ export const syncWithProgress = (options: { readonly enrichment: boolean }) =>
       yield* Effect.sync(() => process.stderr.write("[sync] kev, epss: fetching the KEV catalog and EPSS scores\n"))
       enrichment = yield* manager.syncEnrichment
     }
-    const failed = stats.failed > 0 || enrichment?.kev.status === "failed" || enrichment?.epss.status === "failed"
+    const failed = stats.failed > 0 || stats.partial > 0 || enrichment?.kev.status === "failed" ||
+      enrichment?.epss.status === "failed"
     return { stats, enrichment, failed } satisfies SyncOutcome
   })
 
@@ -97,12 +98,17 @@ export const syncCommand = Command.make(
             "note: the in-memory store ends with this run; use --redis URL (or REDIS_URL) to keep the data for query/scan."
           )
         }
+        if (outcome.stats.storeUnavailable) {
+          const units = outcome.stats.units.filter((u) => u.storeUnavailable).map((u) => u.unit)
+          return yield* unavailable(`the store at ${store.display} stayed unreachable during the sync (${units.join(", ")})`)
+        }
         if (outcome.failed) return yield* findings
       }), args.ecosystems)
 ).pipe(
   Command.withDescription(
     "Sync advisories from OSV (one unit per ecosystem; incremental after the first run) and, with --enrichment, " +
-      "KEV and EPSS. Shows progress on a terminal (log lines otherwise) and a summary table. Exit 1 if a unit failed. " +
+      "KEV and EPSS. Shows progress on a terminal (log lines otherwise) and a summary table. Exit 1 if a unit failed " +
+      "or was partial (records that failed or were rejected are listed), 3 if the store stayed unreachable. " +
       "Offline: --offline (bundled snapshot) or --snapshot DIR; live URLs can be overridden with " +
       "VULNERA__SOURCES__OSV_URL, VULNERA__SOURCES__KEV_URL, VULNERA__SOURCES__EPSS_BULK_URL."
   )
