@@ -5,35 +5,16 @@
  * `PackageKey.covers`, `Versions.normalizeTag`).
  */
 import { afterAll, beforeAll, describe, expect, it, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { AdvisoryStore } from "../src/AdvisoryStore.js"
-import * as Compression from "../src/Compression.js"
-import * as DragonflyStore from "../src/DragonflyStore.js"
-import * as MemoryStore from "../src/MemoryStore.js"
+import { Effect } from "effect"
 import * as PackageKey from "../src/PackageKey.js"
-import * as StoreConfig from "../src/StoreConfig.js"
 import * as Versions from "../src/Versions.js"
 import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import { loadSampleAdvisories, sampleById } from "./utils/osvFixtures.js"
 import { loadQueryKindRecords } from "./utils/queryKindsContract.js"
+import { storeLayers, withStore } from "./utils/managerLayers.js"
 import { useRedisServer } from "./utils/redis.js"
-import { snapshotEcosystems, snapshotUrls } from "./utils/snapshot.js"
 
 const server = useRedisServer({ beforeAll, afterAll })
-
-const sources = VulnerabilityManager.sourcesLayerFromEnv({
-  osv: { baseUrl: snapshotUrls.osv, ecosystems: snapshotEcosystems },
-  kev: { url: snapshotUrls.kev },
-  epss: { bulkUrl: snapshotUrls.epss }
-})
-const withStore = (store: Layer.Layer<AdvisoryStore, unknown>) =>
-  VulnerabilityManager.layer().pipe(Layer.provideMerge(store), Layer.provide(sources), Layer.orDie)
-const memory = MemoryStore.layer.pipe(Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer())))
-const redis = Layer.unwrapEffect(Effect.sync(() =>
-  DragonflyStore.layer({ url: server.current().url }).pipe(
-    Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer({ keyPrefix: `qk-vm-${process.pid}` })))
-  )
-))
 
 const records = [...loadQueryKindRecords().values(), sampleById(loadSampleAdvisories(), "PSF-2007-1")]
 const ids = (advisories: ReadonlyArray<{ readonly id: string }>) => advisories.map((a) => a.id)
@@ -41,7 +22,7 @@ const augeas = "https://github.com/hercules-team/augeas"
 const libarchive = "https://github.com/libarchive/libarchive"
 const cpython = "https://github.com/python/cpython"
 
-for (const [name, storeLayer] of [["memory", memory], ["redis", redis]] as const) {
+for (const [name, storeLayer] of storeLayers(() => server.current().url, `qk-vm-${process.pid}`)) {
   layer(withStore(storeLayer), { timeout: 60_000 })(`repository and base-ecosystem queries (${name} store)`, (it) => {
     it.effect("GIT: a tag matches the versions list in any of its spellings", () =>
       Effect.gen(function*() {
