@@ -138,7 +138,7 @@ export const queryTargets = (purl: Purl): ReadonlyArray<{ readonly ecosystem: st
 /**
  * A git repository reference as pip and npm write one, `git+<url>@<tag or commit>`
  * (`git+https://github.com/madler/zlib@v1.3.1`, `git+ssh://git@host/owner/repo.git@abc1234`):
- * the repository URL and the ref, or `undefined` when the entry is not one (no `git+` scheme, or
+ * the repository URL (without any `user:password@`) and the ref, or `undefined` when the entry is not one (no `git+` scheme, or
  * no `@ref` after the path).
  *
  * @since 0.2.0
@@ -151,5 +151,6 @@ export const parseGitReference = (entry: string): { readonly url: string; readon
   const at = url.lastIndexOf("@")
   // The ref's `@` comes after the last `/` of the path; an earlier one is `user@host`.
   if (at <= url.lastIndexOf("/") || at === url.length - 1) return undefined
-  return { url: url.slice(0, at), ref: url.slice(at + 1) }
+  // Credentials never leave this function (reports print the URL); repository matching ignores them.
+  return { url: url.slice(0, at).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1"), ref: url.slice(at + 1) }
 }

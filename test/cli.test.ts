@@ -425,7 +425,7 @@ describe("scan input formats", () => {
       const manifest = yield* Manifests.parsePurlList(
         "# header\n\npkg:npm/%40babel/runtime@7.26.0\npkg:golang/golang.org/x/net@v0.17.0  # trailing\n" +
           "pkg:maven/org.yaml/snakeyaml@1.33\npkg:pypi/requests\npkg:github/o/r@v1#sub/path\n" +
-          "git+https://github.com/madler/zlib.git@v1.3.1\ngit+ssh://git@gitlab.com/g/p@0123abc # pinned commit\n",
+          "git+https://user:s3cret@github.com/madler/zlib.git@v1.3.1\ngit+ssh://git@gitlab.com/g/p@0123abc # pinned commit\n",
         "purls.txt"
       )
       expect(manifest.dependencies.map((d) => `${d.ecosystem} ${d.name}@${d.version}`)).toEqual([
@@ -435,7 +435,7 @@ describe("scan input formats", () => {
         "GIT https://github.com/o/r@v1",
         "GitHub Actions o/r@v1",
         "GIT https://github.com/madler/zlib.git@v1.3.1",
-        "GIT ssh://git@gitlab.com/g/p@0123abc"
+        "GIT ssh://gitlab.com/g/p@0123abc"
       ])
       expect(manifest.skipped).toEqual([{ entry: "line 6: pkg:pypi/requests", reason: "no version" }])
       const bad = yield* Effect.flip(Manifests.parsePurlList("pkg:npm/a@1\nnot a purl\n", "list.txt"))
