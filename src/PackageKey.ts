@@ -35,7 +35,8 @@ const aliases: ReadonlyArray<readonly [canonical: string, spellings: ReadonlyArr
   ["hex", ["hex", "erlang", "elixir"]],
   ["pub", ["pub", "dart"]],
   ["github actions", ["github actions", "actions"]],
-  ["swifturl", ["swifturl", "swift"]]
+  ["swifturl", ["swifturl", "swift"]],
+  ["git", ["git"]]
 ]
 
 const canonicalByAlias: ReadonlyMap<string, string> = new Map(
@@ -170,15 +171,64 @@ export const validateEcosystem = (ecosystem: string): Effect.Effect<string, Inva
 export const pep503 = (name: string): string => name.replace(/[-_.]+/g, "-").toLowerCase()
 
 /**
- * The canonical package name within a (canonical or raw) ecosystem.
+ * The canonical base of an ecosystem: the part before the first `:`, normalized
+ * (`Debian:12` → `debian`, `Packagist:https://packages.drupal.org/8` → `packagist`,
+ * `Ubuntu:Pro:18.04:LTS` → `ubuntu`, `PyPI` → `pypi`).
+ *
+ * @since 0.2.0
+ * @category Normalization
+ */
+export const baseEcosystem = (ecosystem: string): string => {
+  const colon = ecosystem.indexOf(":")
+  return normalizeEcosystem(colon === -1 ? ecosystem : ecosystem.slice(0, colon))
+}
+
+/**
+ * Whether an ecosystem names a variant of a base (`Debian:12`, `Alpine:v3.18`,
+ * `Packagist:https://packages.drupal.org/8`) rather than the base itself.
+ *
+ * @since 0.2.0
+ * @category Normalization
+ */
+export const isVariant = (ecosystem: string): boolean => ecosystem.includes(":")
+
+/**
+ * The canonical form of a git repository URL, the package name of the `GIT` ecosystem: scheme,
+ * credentials, `www.`, a `.git` suffix, trailing slashes and case are dropped, and scp-like
+ * `git@host:owner/repo` is read as `host/owner/repo` (`https://GitHub.com/DaveGamble/cJSON.git/`
+ * → `github.com/davegamble/cjson`). Case is folded because the big hosts (GitHub, GitLab,
+ * Bitbucket) treat paths case-insensitively and osv.dev answers either spelling; two repositories
+ * that differ only in case would both match (a false positive, never a miss).
+ *
+ * @since 0.2.0
+ * @category Normalization
+ */
+export const normalizeRepoUrl = (url: string): string => {
+  let rest = url.trim().toLowerCase()
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//.exec(rest)
+  if (scheme !== null) rest = rest.slice(scheme[0].length)
+  else {
+    // scp-like syntax: [user@]host:path
+    const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.*)$/.exec(rest)
+    if (scp !== null) rest = `${scp[1]}/${scp[2]}`
+  }
+  rest = rest.replace(/^[^@/]*@/, "").replace(/[?#].*$/, "").replace(/\/+$/, "").replace(/\.git$/, "").replace(/\/+$/, "")
+  return rest.replace(/^www\./, "").replace(/:(80|443)(?=\/|$)/, "")
+}
+
+/**
+ * The canonical package name within a (canonical or raw) ecosystem. A variant's names follow its
+ * base's rules (`Packagist:https://packages.drupal.org/8` folds case like `Packagist`); `GIT`
+ * names are repository URLs (`normalizeRepoUrl`).
  *
  * @since 0.1.0
  * @category Normalization
  */
 export const normalizeName = (ecosystem: string, name: string): string => {
-  const eco = normalizeEcosystem(ecosystem)
+  const eco = baseEcosystem(ecosystem)
   const trimmed = name.trim()
   if (eco === "pypi") return pep503(trimmed)
+  if (eco === "git") return normalizeRepoUrl(trimmed)
   if (!canonicalByAlias.has(eco) || caseSensitive.has(eco)) return trimmed
   return trimmed.toLowerCase()
 }
@@ -220,6 +270,19 @@ export const make = (ecosystem: string, name: string): Effect.Effect<PackageKey,
 }
 
 /**
+ * Whether a record's package is found by a query for `key`: the same package, or `key` names a
+ * base ecosystem (no `:`) and the package belongs to one of its variants (a query for `Debian`
+ * finds `Debian:12` records; a query for `Debian:12` finds only `Debian:12` records).
+ *
+ * @since 0.2.0
+ * @category Normalization
+ */
+export const covers = (key: PackageKey, pkg: { readonly ecosystem: string; readonly name: string }): boolean => {
+  if (isVariant(key.ecosystem)) return same(pkg, key)
+  return baseEcosystem(pkg.ecosystem) === key.ecosystem && normalizeName(pkg.ecosystem, pkg.name) === key.name
+}
+
+/**
  * Whether two (ecosystem, name) spellings denote the same package.
  *
  * @since 0.1.0
@@ -231,7 +294,9 @@ export const same = (a: { readonly ecosystem: string; readonly name: string }, b
 }
 
 /**
- * The `<ecosystem>:<name>` suffix used in index keys (`idx:<ecosystem>:<name>`).
+ * The `<ecosystem>:<name>` suffix used in index keys (`idx:<ecosystem>:<name>`). For a base
+ * ecosystem (no `:`) this listing holds the base's own records and those of all its variants
+ * (see `storeCodec.indexSuffixes`); for `git` the name is a normalized repository URL.
  *
  * @since 0.1.0
  * @category Normalization

@@ -118,3 +118,39 @@ export const osvName = (purl: Purl): string => fullName(purl.type, purl.namespac
  */
 export const toPackageKey = (purl: Purl): PackageKey.PackageKey =>
   PackageKey.unsafeMake(osvEcosystem(purl), fullName(purl.type, purl.namespace, purl.name))
+
+/**
+ * The OSV queries a PURL stands for: its package and, for `pkg:github/owner/repo`, also the
+ * repository itself (`GIT`, `https://github.com/owner/repo`), so a vendored C library named by its
+ * GitHub repository is matched against GIT-ranged records (by tag or commit) as well as against
+ * `GitHub Actions` records (OSV's ecosystem for that PURL type).
+ *
+ * @since 0.2.0
+ * @category Accessors
+ */
+export const queryTargets = (purl: Purl): ReadonlyArray<{ readonly ecosystem: string; readonly name: string }> => {
+  const pkg = { ecosystem: osvEcosystem(purl), name: osvName(purl) }
+  return purl.type === "github" && purl.namespace !== undefined
+    ? [{ ecosystem: "GIT", name: `https://github.com/${purl.namespace}/${purl.name}` }, pkg]
+    : [pkg]
+}
+
+/**
+ * A git repository reference as pip and npm write one, `git+<url>@<tag or commit>`
+ * (`git+https://github.com/madler/zlib@v1.3.1`, `git+ssh://git@host/owner/repo.git@abc1234`):
+ * the repository URL (without any `user:password@`) and the ref, or `undefined` when the entry is not one (no `git+` scheme, or
+ * no `@ref` after the path).
+ *
+ * @since 0.2.0
+ * @category Constructors
+ */
+export const parseGitReference = (entry: string): { readonly url: string; readonly ref: string } | undefined => {
+  const trimmed = entry.trim()
+  if (!/^git\+[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return undefined
+  const url = trimmed.slice(4)
+  const at = url.lastIndexOf("@")
+  // The ref's `@` comes after the last `/` of the path; an earlier one is `user@host`.
+  if (at <= url.lastIndexOf("/") || at === url.length - 1) return undefined
+  // Credentials never leave this function (reports print the URL); repository matching ignores them.
+  return { url: url.slice(0, at).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1"), ref: url.slice(at + 1) }
+}

@@ -22,7 +22,8 @@
  * - Events that sort equal keep their document order (as osv-scanner does).
  * - A `GIT` range matches only a version string equal (case-insensitively) to one of its
  *   `introduced` or `last_affected` commits; without the repository's commit graph nothing else
- *   can be decided, and a commit-like version that is not listed is reported.
+ *   can be decided, and a commit-like version that is not listed is reported. Repository
+ *   queries (`GIT` ecosystem) also match tags against `versions` as osv.dev does (`normalizeTag`).
  * - `versions` lists match by exact string equality, as the OSV evaluation pseudo-code says.
  * - Withdrawn advisories are not filtered here; that is the caller's policy.
  *
@@ -34,6 +35,7 @@
 import { Either, Option, Schema } from "effect"
 import type { Advisory, Affected } from "./Advisory.js"
 import * as PackageKey from "./PackageKey.js"
+import { evaluateRepository, normalizeTag as normalizeGitTag } from "./internal/versions/git.js"
 import { evaluateRange } from "./internal/versions/ranges.js"
 import { baseEcosystem, schemeFor } from "./internal/versions/registry.js"
 import { type AnyScheme, parseWith, sign } from "./internal/versions/scheme.js"
@@ -252,24 +254,43 @@ export const isAffected = (affected: Affected, version: string, ecosystem?: stri
   evaluate(affected, version, ecosystem).affected
 
 /**
- * Evaluates an advisory for a package: every `affected` entry whose package normalizes to `key`
- * (`PackageKey.same`) is evaluated with its own ecosystem; the version is affected if any entry
- * says so, and the issues of all entries are kept otherwise. No matching entry gives an
- * unaffected, conclusive evaluation.
+ * Evaluates an advisory for a package: every `affected` entry the key covers
+ * (`PackageKey.covers`: the same package, or any variant's package when the key names a base
+ * ecosystem such as `Debian`) is evaluated with its own ecosystem's ordering; the version is
+ * affected if any entry says so, and the issues of all entries are kept otherwise. No matching
+ * entry gives an unaffected, conclusive evaluation.
+ *
+ * A `git` key (`PackageKey.make("GIT", repoUrl)`) evaluates the entries about that repository: a
+ * tag against their `versions` (exactly or by `normalizeTag`), a commit against their GIT range
+ * events (equal to an `introduced`/`last_affected` commit: affected; to a `fixed`/`limit` commit:
+ * not); any other commit, or a tag when the record lists no tags, is a `CommitGraphRequired` issue.
  *
  * @since 0.1.0
  * @category Matching
  */
 export const advisoryAffects = (advisory: Advisory, key: PackageKey.PackageKey, version: string): Evaluation => {
   const issues: Array<MatchIssue> = []
+  const repository = key.ecosystem === "git"
   for (const affected of advisory.affected ?? []) {
-    if (affected.package === undefined || !PackageKey.same(affected.package, key)) continue
-    const result = evaluate(affected, version)
+    let result: Evaluation | undefined
+    if (repository) result = evaluateRepository(affected, key.name, version)
+    else if (affected.package !== undefined && PackageKey.covers(key, affected.package)) result = evaluate(affected, version)
+    if (result === undefined) continue
     if (result.affected) return result
     for (const issue of result.issues) issues.push(issue)
   }
   return { affected: false, matchedBy: Option.none(), issues }
 }
+
+/**
+ * The version part of a git tag, spelled one way, as osv.dev compares tags with the `versions` of
+ * GIT-ranged records: `libssh2-1.11.1`, `v1.11.1` and `1.11.1` all give `1-11-1`; `""` when the
+ * tag has no version part.
+ *
+ * @since 0.2.0
+ * @category Matching
+ */
+export const normalizeTag = (tag: string): string => normalizeGitTag(tag)
 
 /**
  * The `fixed` versions of an `affected` entry's `SEMVER` and `ECOSYSTEM` ranges, in document

@@ -25,8 +25,10 @@ const required = [
  * be exactly the ones the documented format (stated here independently of the parsers) excludes.
  */
 const extra: Readonly<Record<string, RegExp>> = {
+  // apk-tools' tokenizer: after the first number, `.number` or `letter number` groups, then an
+  // optional letter (`5.1p1`, `1.0p1z`), suffixes, a commit hash and the revision.
   "alpine-versions.txt":
-    /^[0-9]+(\.[0-9]+)*[a-z]?(_(alpha|beta|pre|rc|cvs|svn|git|hg|p)[0-9]*)*(~[0-9a-f]+)?(-r[0-9]*)?$/,
+    /^[0-9]+(\.[0-9]+|[a-z][0-9]+)*[a-z]?(_(alpha|beta|pre|rc|cvs|svn|git|hg|p)[0-9]*)*(~[0-9a-f]+)?(-r[0-9]*)?$/,
   "redhat-versions.txt": /^\S+$/,
   "cran-versions.txt": /^[0-9]+([.-][0-9]+)*$/,
   "hackage-versions.txt": /^[0-9]+(\.[0-9]+)*$/,
@@ -218,6 +220,13 @@ describe("Versions.isAffected", () => {
     expect(Versions.isAffected(alpine, "9.3_p1-r5")).toBe(true)
     expect(Versions.isAffected(alpine, "9.3_rc1-r0")).toBe(true)
     expect(Versions.isAffected(alpine, "9.3_p2-r1")).toBe(false)
+    // openssh as Alpine's security data spells it: a letter followed by digits, no underscore.
+    const openssh = affected({ ecosystem: "Alpine:v3.18", ranges: ecoRange({ introduced: "0" }, { fixed: "5.1p1-r0" }) })
+    expect(Versions.isAffected(openssh, "5.0p1-r3")).toBe(true)
+    expect(Versions.isAffected(openssh, "5.1-r9")).toBe(true)
+    expect(Versions.isAffected(openssh, "5.1p1-r0")).toBe(false)
+    expect(Versions.isAffected(openssh, "5.1p2-r0")).toBe(false)
+    expect(Versions.evaluate(openssh, "5.1p1-r0").issues).toEqual([])
     const maven = affected({ ecosystem: "Maven", ranges: ecoRange({ introduced: "0" }, { fixed: "5.3.18" }) })
     expect(Versions.isAffected(maven, "5.3.18-SNAPSHOT")).toBe(true)
     expect(Versions.isAffected(maven, "5.3.18.RELEASE")).toBe(false)

@@ -15,7 +15,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Advisory } from "../src/Advisory.js"
@@ -32,6 +32,7 @@ import * as Manifests from "../src/cli/manifests.js"
 import { makeTestServer } from "./utils/httpServer.js"
 import { useCli } from "./utils/cli.js"
 import { useRedisServer } from "./utils/redis.js"
+import { writeZip } from "./utils/zip.js"
 import {
   npmOracleAffected,
   snapshotDir,
@@ -362,14 +363,18 @@ describe("scan input formats", () => {
     Effect.gen(function*() {
       const manifest = yield* Manifests.parsePurlList(
         "# header\n\npkg:npm/%40babel/runtime@7.26.0\npkg:golang/golang.org/x/net@v0.17.0  # trailing\n" +
-          "pkg:maven/org.yaml/snakeyaml@1.33\npkg:pypi/requests\npkg:github/o/r@v1#sub/path\n",
+          "pkg:maven/org.yaml/snakeyaml@1.33\npkg:pypi/requests\npkg:github/o/r@v1#sub/path\n" +
+          "git+https://user:s3cret@github.com/madler/zlib.git@v1.3.1\ngit+ssh://git@gitlab.com/g/p@0123abc # pinned commit\n",
         "purls.txt"
       )
       expect(manifest.dependencies.map((d) => `${d.ecosystem} ${d.name}@${d.version}`)).toEqual([
         "npm @babel/runtime@7.26.0",
         "Go golang.org/x/net@v0.17.0",
         "Maven org.yaml:snakeyaml@1.33",
-        "GitHub Actions o/r@v1"
+        "GIT https://github.com/o/r@v1",
+        "GitHub Actions o/r@v1",
+        "GIT https://github.com/madler/zlib.git@v1.3.1",
+        "GIT ssh://gitlab.com/g/p@0123abc"
       ])
       expect(manifest.skipped).toEqual([{ entry: "line 6: pkg:pypi/requests", reason: "no version" }])
       const bad = yield* Effect.flip(Manifests.parsePurlList("pkg:npm/a@1\nnot a purl\n", "list.txt"))
@@ -409,4 +414,48 @@ describe("scan input formats", () => {
     expect(Manifests.formatOfName("requirements-dev.txt")).toBe("requirements")
     expect(Manifests.formatOfContent("{\n  \"lockfileVersion\": 2\n}")).toBe("npm")
   })
+})
+
+describe("vulnera: repository and base-ecosystem queries (a --snapshot of real OSS-Fuzz and AlmaLinux records)", () => {
+  /** An OSV-layout snapshot holding the query-kind fixture records, with the bundled KEV/EPSS files. */
+  const makeSnapshot = () => {
+    const dir = mkdtempSync(join(tmpdir(), "vulnera-cli-kinds-"))
+    const byEcosystem = new Map<string, Array<string>>()
+    const lines = readFileSync(join(repo, "test", "fixtures", "osv", "repository-and-base.jsonl"), "utf8").split("\n")
+    for (const line of lines.filter((l) => l.trim() !== "")) {
+      const record = JSON.parse(line) as { affected: Array<{ package: { ecosystem: string } }> }
+      const ecosystem = record.affected[0].package.ecosystem.split(":")[0]
+      byEcosystem.set(ecosystem, [...(byEcosystem.get(ecosystem) ?? []), line])
+    }
+    for (const [ecosystem, records] of byEcosystem) {
+      mkdirSync(join(dir, "osv", ecosystem), { recursive: true })
+      writeZip(join(dir, "osv", ecosystem, "all.zip"), records.map((r, i) => [`${i}.json`, r] as const))
+    }
+    writeFileSync(join(dir, "osv", "ecosystems.txt"), [...byEcosystem.keys()].join("\n") + "\n")
+    symlinkSync(join(repo, "examples", "data", "kev"), join(dir, "kev"), "dir")
+    symlinkSync(join(repo, "examples", "data", "epss"), join(dir, "epss"), "dir")
+    return dir
+  }
+
+  it.live("query GIT <url> --version <tag>, a base ecosystem, and a PURL list with pkg:github and git+ entries", () =>
+    Effect.gen(function*() {
+      const dir = makeSnapshot()
+      const purls = join(dir, "purls.txt")
+      writeFileSync(
+        purls,
+        "pkg:github/hercules-team/augeas@release-1.14.0\ngit+https://user:s3cret@github.com/libarchive/libarchive.git@v3.4.0\n"
+      )
+      const [git, base, scan] = yield* Effect.all([
+        cli(["query", "GIT", "https://github.com/hercules-team/augeas", "--version", "v1.14.0", "--snapshot", dir, "--json"]),
+        cli(["query", "AlmaLinux", "wget", "--version", "1.19.5-11.el8", "--snapshot", dir, "--json"]),
+        cli(["scan", purls, "--snapshot", dir, "--json"])
+      ])
+      rmSync(dir, { recursive: true, force: true })
+      expect(json(git).findings.map((f: any) => f.id)).toEqual(["OSV-2020-1540"])
+      expect(json(base).findings.map((f: any) => f.id).sort()).toEqual(["ALSA-2024:5299", "ALSA-2024:6192"])
+      const report = json(scan)
+      expect(report.results.flatMap((r: any) => r.findings.map((f: any) => f.id)).sort()).toEqual(["OSV-2020-1540", "OSV-2020-487"])
+      expect(scan.stdout + scan.stderr).not.toContain("s3cret")
+      for (const run of [git, base, scan]) noStackTrace(run)
+    }), 120_000)
 })

@@ -136,7 +136,8 @@ export const parseNpmLock = (text: string, file: string): Either.Either<Manifest
 const lines = (text: string) => text.split(/\r?\n/).map((line, i) => ({ line: line.trim(), number: i + 1 }))
 
 /**
- * One PURL per line; blank lines and lines starting with `#` are ignored, as is a trailing
+ * One PURL (or `git+<repository URL>@<tag or commit>`) per line; `pkg:github/owner/repo` is also
+ * looked up as a git repository (`Purl.queryTargets`). Blank lines and lines starting with `#` are ignored, as is a trailing
  * ` # comment` (a `#` right after the PURL is its subpath). A line that is not a PURL fails the
  * whole file: a scanner must not quietly check less than it was given.
  */
@@ -147,6 +148,11 @@ export const parsePurlList = (text: string, file: string): Effect.Effect<Manifes
     for (const { line, number } of lines(text)) {
       const content = line.replace(/\s+#.*$/, "")
       if (content === "" || content.startsWith("#")) continue
+      const git = Purl.parseGitReference(content)
+      if (git !== undefined) {
+        found.push({ ecosystem: "GIT", name: git.url, version: git.ref, origin: `line ${number}` })
+        continue
+      }
       const purl = yield* Effect.mapError(
         Purl.parse(content),
         (e) => invalid(file, `line ${number}: not a PURL (${e.detail}): ${content}`)
@@ -155,7 +161,7 @@ export const parsePurlList = (text: string, file: string): Effect.Effect<Manifes
         skipped.push({ entry: `line ${number}: ${content}`, reason: "no version" })
         continue
       }
-      found.push({ ecosystem: Purl.osvEcosystem(purl), name: Purl.osvName(purl), version: purl.version, origin: `line ${number}` })
+      for (const target of Purl.queryTargets(purl)) found.push({ ...target, version: purl.version, origin: `line ${number}` })
     }
     return { format: "purl" as const, dependencies: unique(found), skipped }
   })

@@ -47,17 +47,35 @@ export const advisoryFromBytes = (key: string, bytes: Uint8Array): Effect.Effect
   })
 
 /**
- * The index suffixes (`<ecosystem>:<name>`) an advisory is listed under: one per distinct
- * normalized package, none when the advisory is withdrawn. Entries with an empty ecosystem or
- * name are not indexable and are skipped (they stay in the stored document).
+ * The index suffixes (`<ecosystem>:<name>`) an advisory is listed under, none when it is
+ * withdrawn. This is the one place that decides them, so every backend indexes alike:
+ * - one per distinct normalized package (`debian:12:openssl`), as the Rust crate wrote them;
+ * - for a package of a variant ecosystem, also its base's listing (`debian:openssl`), so a query
+ *   for the base finds every variant in one set read. A base listing is the same key the base's
+ *   own records use; a variant listing always has a `:` in its ecosystem part, which no base
+ *   has, so the two never collide for names without `:` (distribution and Packagist names);
+ * - one per repository named by a `GIT` range (`git:github.com/owner/repo`), so repository
+ *   queries are as cheap as package lookups.
+ * Entries with an empty ecosystem, name or repository are not indexable and are skipped (they
+ * stay in the stored document).
  */
 export const indexSuffixes = (advisory: Advisory): ReadonlyArray<string> => {
   if (advisory.withdrawn !== undefined) return []
   const suffixes = new Set<string>()
   for (const affected of advisory.affected ?? []) {
     const pkg = affected.package
-    if (!pkg || pkg.ecosystem.trim() === "" || pkg.name.trim() === "") continue
-    suffixes.add(PackageKey.toIndexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name)))
+    if (pkg && pkg.ecosystem.trim() !== "" && pkg.name.trim() !== "") {
+      suffixes.add(PackageKey.toIndexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name)))
+      if (PackageKey.isVariant(pkg.ecosystem)) {
+        const base = PackageKey.baseEcosystem(pkg.ecosystem)
+        if (base !== "") suffixes.add(PackageKey.toIndexSuffix(PackageKey.unsafeMake(base, pkg.name)))
+      }
+    }
+    for (const range of affected.ranges ?? []) {
+      if (range.type !== "GIT" || range.repo === undefined) continue
+      const repo = PackageKey.normalizeRepoUrl(range.repo)
+      if (repo !== "") suffixes.add(PackageKey.toIndexSuffix({ ecosystem: "git", name: repo }))
+    }
   }
   return Array.from(suffixes).sort()
 }

@@ -45,6 +45,7 @@ import * as Codec from "../../src/internal/storeCodec.js"
 import { OssIndexCacheEntry } from "../../src/OssIndexCacheEntry.js"
 import type { StoreConfigShape } from "../../src/StoreConfig.js"
 import { loadSampleAdvisories, sampleById, variant } from "./osvFixtures.js"
+import { queryKindsContract } from "./queryKindsContract.js"
 
 export { loadSampleAdvisories }
 
@@ -677,4 +678,5 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
           })))
     })
   })
+  queryKindsContract(name, options)
 }

@@ -16,6 +16,7 @@ import {
   storeAndDataOptions,
   withManager
 } from "../environment.js"
+import { redactUrl } from "../../internal/config.js"
 import { fromError, usage } from "../failure.js"
 import {
   aliasesCell,
@@ -147,7 +148,9 @@ export const queryCommand = Command.make(
         const findings = answer.advisories.map((a) => toFinding(a, key)).sort(byRisk)
         const enriched = filters.includeEnrichment
         const enrichmentSynced = health.sync.some((s) => (s.unit === "kev" || s.unit === "epss") && Option.isSome(s.lastSync))
-        const subject = `${args.ecosystem} ${args.name}${Option.match(version, { onNone: () => "", onSome: (v) => `@${v}` })}`
+        // A repository URL given with credentials is shown masked (matching ignores them).
+        const shownName = key.ecosystem === "git" && args.name.includes("://") ? redactUrl(args.name) : args.name
+        const subject = `${args.ecosystem} ${shownName}${Option.match(version, { onNone: () => "", onSome: (v) => `@${v}` })}`
         const groups = AliasGroups.group(answer.advisories)
 
         if (args.json) {
@@ -155,7 +158,7 @@ export const queryCommand = Command.make(
           return yield* Console.log(JSON.stringify(
             {
               ecosystem: args.ecosystem,
-              name: args.name,
+              name: shownName,
               version: Option.getOrNull(version),
               filters: { minSeverity: Option.getOrNull(args.minSeverity), kevOnly: args.kevOnly },
               count: findings.length,

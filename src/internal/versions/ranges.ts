@@ -102,7 +102,8 @@ const evaluateOrdered = (
   return vulnerable
 }
 
-const commitLike = /^[0-9a-f]{7,64}$/
+/** A full or abbreviated commit id. */
+export const commitLike = /^[0-9a-f]{7,64}$/
 
 /** A `GIT` range without the commit graph: only listed `introduced`/`last_affected` commits match. */
 const evaluateGit = (index: number, events: ReadonlyArray<Event>, version: string): RangeResult => {

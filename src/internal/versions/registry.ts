@@ -8,7 +8,7 @@
  * lists without an ordering (Android, ConanCenter, GIT, GitHub Actions, Kubernetes, Linux,
  * OSS-Fuzz, Photon OS) and unknown ones have none here either.
  */
-import { normalizeEcosystem } from "../../PackageKey.js"
+import { baseEcosystem } from "../../PackageKey.js"
 import { alpine } from "./alpine.js"
 import { debian, opam } from "./debian.js"
 import { cran, hackage } from "./dotted.js"
@@ -41,11 +41,8 @@ const byEcosystem: ReadonlyMap<string, AnyScheme> = new Map(
   table.flatMap(([scheme, names]) => names.map((name) => [name, scheme] as const))
 )
 
-/** The canonical base ecosystem: the part before the first `:`, normalized. */
-export const baseEcosystem = (ecosystem: string): string => {
-  const colon = ecosystem.indexOf(":")
-  return normalizeEcosystem(colon === -1 ? ecosystem : ecosystem.slice(0, colon))
-}
+/** The canonical base ecosystem (one rule, in `PackageKey`). */
+export { baseEcosystem }
 
 // Callers pass the same few raw spellings over and over (one per affected entry); normalizing each
 // time dominated `compare` in bench/versions.ts. Bounded so arbitrary input cannot grow it.
