@@ -24,13 +24,13 @@ const escapeControl = (c: string): string => {
 
 /**
  * Masks credentials in URLs (`https://user:secret@host` → `https://user:***@host`; a user part
- * without password is taken for a token: `https://***@host`), masks token-like query parameters
+ * without password is taken for a token: `https://***@host`, except ssh's `git@`), masks token-like query parameters
  * (`?token=***`), and escapes control characters, so the text is safe to print and log.
  */
 export const maskSecrets = (text: string): string =>
   text
-    .replace(userInfo, (_, scheme: string, user: string, password: string | undefined) =>
-      password === undefined ? `${scheme}***@` : `${scheme}${user}:***@`)
+    .replace(userInfo, (whole: string, scheme: string, user: string, password: string | undefined) =>
+      password !== undefined ? `${scheme}${user}:***@` : user === "git" ? whole : `${scheme}***@`)
     .replace(secretParameter, (_, name: string) => `${name}***`)
 
 /**

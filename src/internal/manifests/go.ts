@@ -73,8 +73,7 @@ const isLocalPath = (path: string) => /^(\.{1,2}[\\/]|\/|[A-Za-z]:[\\/])/.test(p
  */
 export const parseGoMod = (text: string): Parsed => {
   const all = directives(text)
-  if (!all.some((d) => d.verb === "module")) return fail("not a go.mod (no module directive)", 1)
-  const replaces: Array<{ from: string; fromVersion?: string; to: string; toVersion?: string }> = []
+  const replaces: Array<{ from: string; fromVersion?: string; to: string; toVersion?: string; line: number }> = []
   const excluded = new Set<string>()
   for (const d of all) {
     if (d.verb === "replace") {
@@ -82,7 +81,7 @@ export const parseGoMod = (text: string): Parsed => {
       if (arrow < 1 || arrow > 2 || d.args.length - arrow - 1 < 1 || d.args.length - arrow - 1 > 2) {
         return fail("malformed replace (expected: module [version] => replacement [version])", d.line)
       }
-      replaces.push({ from: d.args[0]!, fromVersion: arrow === 2 ? d.args[1] : undefined, to: d.args[arrow + 1]!, toVersion: d.args[arrow + 2] })
+      replaces.push({ from: d.args[0]!, fromVersion: arrow === 2 ? d.args[1] : undefined, to: d.args[arrow + 1]!, toVersion: d.args[arrow + 2], line: d.line })
     } else if (d.verb === "exclude") {
       if (d.args.length !== 2 || !isModuleVersion(d.args[1])) return fail("malformed exclude (expected: module version)", d.line)
       excluded.add(`${d.args[0]}@${d.args[1]}`)
@@ -92,7 +91,11 @@ export const parseGoMod = (text: string): Parsed => {
   for (const d of all) {
     if (d.verb !== "require") continue
     const [path, version] = d.args
-    if (d.args.length !== 2 || !isModuleVersion(version)) return fail("malformed require (expected: module version)", d.line)
+    if (d.args.length !== 2) return fail("malformed require (expected: module version)", d.line)
+    if (!isModuleVersion(version)) {
+      out.skip(d.text, "not a module version (a branch or query Go has not resolved yet)", d.line)
+      continue
+    }
     if (excluded.has(`${path}@${version}`)) {
       out.skip(d.text, "this version is excluded (Go selects a later one, unknown without the module graph)", d.line)
       continue
@@ -102,7 +105,8 @@ export const parseGoMod = (text: string): Parsed => {
       replaces.find((r) => r.from === path && r.fromVersion === undefined)
     if (replace === undefined) out.add({ ecosystem: "Go", name: path!, version: version!, line: d.line })
     else if (isLocalPath(replace.to) || replace.toVersion === undefined) out.skip(d.text, `replaced by a local directory (${replace.to})`, d.line)
-    else out.add({ ecosystem: "Go", name: replace.to, version: replace.toVersion, line: d.line })
+    // The replacement's line: that is where the version in use is written.
+    else out.add({ ecosystem: "Go", name: replace.to, version: replace.toVersion, line: replace.line })
   }
   return out.result()
 }

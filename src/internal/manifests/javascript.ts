@@ -143,7 +143,9 @@ export const parsePnpmLock = (text: string): Parsed => {
     let name: string | undefined
     let version: string | undefined
     if (lockfileVersion < 6) {
-      const withoutPeers = bare.replace(/_.*$/, "")
+      // `/name/1.0.0` is from the default registry, `host/name/1.0.0` from another one.
+      const path = key.startsWith("/") ? key.slice(1) : key.includes("/") ? key.slice(key.indexOf("/") + 1) : ""
+      const withoutPeers = path.replace(/_.*$/, "")
       const slash = withoutPeers.lastIndexOf("/")
       name = withoutPeers.slice(0, slash)
       version = withoutPeers.slice(slash + 1)
