@@ -190,6 +190,28 @@ const cases: ReadonlyArray<Case> = [
   },
   // osv-scanner pkg/lockfile/fixtures/composer/one-package
   { format: "composer", file: "composer/one-package.composer.lock", expected: ["Packagist brick/math@0.12.1 L9"] },
+  // osv-scalibr extractor/filesystem/language/java/pomxml/testdata + pomxml_test.go
+  {
+    format: "maven",
+    file: "maven/interpolate-drop.xml",
+    expected: ["Maven com.example:actual-artifact@1.0.0 L11"],
+    skipped: ["groupId or artifactId not resolvable in this file"]
+  },
+  { format: "maven", file: "maven/profiles.xml", expected: ["Maven org.profile:profile-dep@1.2.3 L15"] },
+  // osv-scalibr keeps only the first of two declarations; both are reported here (Maven warns and
+  // uses one of them, and which one depends on the Maven version: false positives over false negatives).
+  { format: "maven", file: "maven/multi-version.xml", expected: ["Maven abc:example.com@1.0.0 L8", "Maven abc:example.com@1.1.1 L13"] },
+  // osv-scalibr extractor/filesystem/language/java/gradlelockfile/testdata
+  { format: "gradle", file: "gradle/only-comments.gradle.lockfile", expected: [] },
+  // osv-scalibr extractor/filesystem/language/golang/gomod/testdata
+  { format: "gomod", file: "gomod/toolchain.mod", expected: ["Go github.com/BurntSushi/toml@v1.0.0 L8"] },
+  {
+    format: "gomod",
+    file: "gomod/indirect-after-1.16.mod",
+    expected: ["Go github.com/sirupsen/logrus@v1.9.3 L5", "Go golang.org/x/sys@v0.0.0-20220715151400-c0bba94af5f8 L7"]
+  },
+  // osv-scalibr extractor/filesystem/language/python/pipfilelock/testdata/minified.json
+  { format: "pipenv", file: "pipenv/minified.Pipfile.lock", expected: ["PyPI markupsafe@2.1.1 L1"] },
   // osv-scalibr extractor/filesystem/sbom/cdx/testdata + cdx_test.go (packages with a PURL)
   { format: "cyclonedx-json", file: "cyclonedx/minimal.cdx.json", expected: [] },
   {
@@ -231,6 +253,13 @@ describe("real files from other projects' test suites", () => {
       const invalidGem = yield* Effect.flip(parseFixture("gemfile", "gemfile/invalid.Gemfile.lock"))
       expect(invalidGem.line).toBe(4)
       expect(invalidGem.message).toContain("invalid-name")
+      // osv-scalibr: a go.sum its extractor must not use; here it is an error, not a Go package.
+      const badSum = yield* Effect.flip(parseFixture("gosum", "gosum/indirect-1.23.sum"))
+      expect(badSum.line).toBe(1)
+      // osv-scalibr skips the bad lines and reports the two good ones; here the first bad line fails the
+      // file, since a lockfile with garbage in it may have lost entries too.
+      const badGradle = yield* Effect.flip(parseFixture("gradle", "gradle/with-bad-pkg.gradle.lockfile"))
+      expect(badGradle.line).toBe(3)
     }))
 })
 
