@@ -212,6 +212,25 @@ const cases: ReadonlyArray<Case> = [
   },
   // osv-scalibr extractor/filesystem/language/python/pipfilelock/testdata/minified.json
   { format: "pipenv", file: "pipenv/minified.Pipfile.lock", expected: ["PyPI markupsafe@2.1.1 L1"] },
+  // rustsec/rustsec cargo-lock/tests/examples: the [[package]] tables Cargo wrote; [[patch.unused]] is not built
+  {
+    format: "cargo",
+    file: "cargo/git-ref.Cargo.lock",
+    expected: ["crates.io foo@0.0.0 L7", "crates.io branch@0.0.0 L22"],
+    skipped: ["a git dependency"]
+  },
+  {
+    format: "cargo",
+    file: "cargo/two_versions_same_registry.Cargo.lock",
+    expected: ["crates.io bytes@0.6.0 L5", "crates.io bytes@1.2.1 L11", "crates.io bytestring@1.1.0 L17"],
+    skipped: ["a local crate (workspace member or path dependency)"]
+  },
+  {
+    format: "cargo",
+    file: "cargo/unused-patch.Cargo.lock",
+    expected: ["crates.io bitflags@2.10.0 L5"],
+    skipped: ["a local crate (workspace member or path dependency)"]
+  },
   // osv-scalibr extractor/filesystem/sbom/cdx/testdata + cdx_test.go (packages with a PURL)
   { format: "cyclonedx-json", file: "cyclonedx/minimal.cdx.json", expected: [] },
   {
