@@ -490,6 +490,12 @@ describe("the other formats", () => {
       )
       expect(listed(mix)).toEqual(["Hex plug@1.14.0 L2", "Hex phoenix_html@3.3.1 L3"])
       expect(mix.skipped.map((s) => s.reason)).toEqual(["a git dependency, not from hex.pm"])
+      // Older mix versions start the first entry on the `%{` line and close the map on the last one.
+      const oldMix = yield* Manifest.parse(
+        '%{"mime": {:hex, :mime, "1.2.0", "78", [], [], "hexpm"},\n  "poison": {:hex, :poison, "2.2.0", "4763", [], [], "hexpm"}}\n',
+        "mix.lock"
+      )
+      expect(listed(oldMix)).toEqual(["Hex mime@1.2.0 L1", "Hex poison@2.2.0 L2"])
       const pub = yield* Manifest.parse(
         'packages:\n  collection:\n    dependency: transitive\n    description:\n      name: collection\n      url: "https://pub.dev"\n    source: hosted\n    version: "1.18.0"\n' +
           '  flutter:\n    dependency: "direct main"\n    description: flutter\n    source: sdk\n    version: "0.0.0"\nsdks:\n  dart: ">=3.0.0 <4.0.0"\n',
