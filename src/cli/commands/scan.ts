@@ -20,7 +20,7 @@ import { painter } from "../table.js"
 import { loadSnapshot } from "./sync.js"
 
 /**
- * Reads the dependencies to scan: one file (format from `--format`, else its name, else its
+ * Reads the dependencies to scan: one file (format from `--input-format`, else its name, else its
  * content), or every recognized file under a directory. A directory with none is an error, not an
  * empty (clean-looking) scan.
  */
