@@ -99,6 +99,29 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>("vulnera/Inva
 }
 
 /**
+ * A dependency file could not be read as a manifest, lockfile or SBOM. Names the file and, when
+ * known, the line; `detail` and `file` are already sanitized (URL credentials masked, control
+ * characters escaped).
+ *
+ * - `Unreadable`: the file (or a `-r`/`-c` include) could not be read.
+ * - `Invalid`: the content is not valid for its format (bad TOML, truncated JSON, a garbage line).
+ * - `UnsupportedFormat`: no known format; `detail` lists the supported ones.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class ManifestError extends Schema.TaggedError<ManifestError>("vulnera/ManifestError")("ManifestError", {
+  reason: Schema.Literal("Unreadable", "Invalid", "UnsupportedFormat"),
+  file: Schema.String,
+  line: Schema.optional(Schema.Number),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `${this.file}${this.line === undefined ? "" : `:${this.line}`}: ${this.detail}`
+  }
+}
+
+/**
  * A configuration value is missing or invalid. Names the environment variable (or option) and the
  * offending value; secret values are shown as `<redacted>`.
  *

@@ -28,7 +28,7 @@ import * as Purl from "../src/Purl.js"
 import * as StoreConfig from "../src/StoreConfig.js"
 import * as Versions from "../src/Versions.js"
 import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
-import * as Manifests from "../src/cli/manifests.js"
+import * as Manifest from "../src/Manifest.js"
 import { makeTestServer } from "./utils/httpServer.js"
 import { useCli } from "./utils/cli.js"
 import { useRedisServer } from "./utils/redis.js"
@@ -157,11 +157,12 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       writeFileSync(gateFile, "# one MEDIUM finding, one clean version\npkg:npm/lodash@4.17.20\npkg:npm/lodash@4.17.21  # fixed\n")
       const requirements = join(gateDir, "requirements.txt")
       writeFileSync(requirements, "Django==4.2.1\njinja2[i18n]==2.11.2 ; python_version >= '3.8'\nrequests>=2.0\n")
-      const [purls, atHigh, atMedium, pip] = yield* Effect.all([
+      const [purls, atHigh, atMedium, pip, directory] = yield* Effect.all([
         cli(["scan", purlsPath, "--offline", "--json", "--fail-on", "critical", "--ignore-unrated"]),
         cli(["scan", gateFile, "--offline", "--fail-on", "high"]),
         cli(["scan", gateFile, "--offline", "--json", "--fail-on", "medium"]),
-        cli(["scan", requirements, "--offline", "--json"])
+        cli(["scan", requirements, "--offline", "--json"]),
+        cli(["scan", gateDir, "--offline", "--json", "--fail-on", "critical"])
       ], { concurrency: 4 })
       rmSync(gateDir, { recursive: true, force: true })
 
@@ -192,12 +193,21 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
 
       const pinned = json(pip)
       expect(pinned.format).toBe("requirements")
-      expect(pinned.skipped.map((s: any) => s.reason)).toEqual(["not pinned with =="])
+      expect(pinned.skipped.map((s: any) => s.reason)).toEqual(["not an exact pin (a range)"])
+      expect(pinned.results.map((r: any) => [r.file, r.line])).toEqual([[requirements, 1], [requirements, 2]])
       for (const result of pinned.results) {
         const expected = yield* manager.matches("PyPI", result.name, result.version)
         expect(result.findings.map((f: any) => f.id).sort()).toEqual(expected.map((a) => a.id).sort())
       }
       expect(pinned.results.map((r: any) => `${r.name}@${r.version}`)).toEqual(["Django@4.2.1", "jinja2@2.11.2"])
+
+      // `scan DIR`: the PURL list is not recognized by name, the requirements file is; both files' results carry their file.
+      const scanned = json(directory)
+      expect(scanned.format).toBe("directory")
+      expect(scanned.results.map((r: any) => `${r.file}:${r.line} ${r.name}@${r.version}`)).toEqual([
+        `${requirements}:1 Django@4.2.1`,
+        `${requirements}:2 jinja2@2.11.2`
+      ])
     }))
 
   it.effect("in memory: query prints the table's key rows; --kev-only --json keeps only KEV-listed advisories", () =>
@@ -316,10 +326,12 @@ const readText = (path: string) => readFileSync(path, "utf8")
 
 const readFixture = (name: string) => readText(join(repo, "test", "fixtures", name))
 
+const parseAs = (format: Manifest.Format, text: string, file: string) => Manifest.parse(text, file, { format })
+
 describe("scan input formats", () => {
   it.effect("npm lockfile v3: nested and aliased packages; workspace packages and links skipped with a reason", () =>
     Effect.gen(function*() {
-      const manifest = yield* Manifests.parseNpmLock(JSON.stringify({
+      const manifest = yield* parseAs("npm", JSON.stringify({
         name: "app",
         lockfileVersion: 3,
         packages: {
@@ -339,12 +351,12 @@ describe("scan input formats", () => {
         "@babel/runtime@7.26.0",
         "qs@6.7.0"
       ])
-      expect(manifest.skipped.map((s) => s.entry)).toEqual(["packages/ui", "node_modules/ui"])
+      expect(manifest.skipped.map((s) => s.text)).toEqual(["packages/ui", "node_modules/ui"])
     }))
 
   it.effect("npm lockfile v1: the nested dependencies tree, npm: aliases, git versions skipped", () =>
     Effect.gen(function*() {
-      const manifest = yield* Manifests.parseNpmLock(JSON.stringify({
+      const manifest = yield* parseAs("npm", JSON.stringify({
         lockfileVersion: 1,
         dependencies: {
           a: { version: "1.0.0", dependencies: { minimist: { version: "1.2.5" } } },
@@ -354,14 +366,16 @@ describe("scan input formats", () => {
       }), "npm-shrinkwrap.json")
       expect(manifest.dependencies.map((d) => `${d.name}@${d.version}`)).toEqual(["a@1.0.0", "minimist@1.2.5", "qs@6.7.0"])
       expect(manifest.skipped).toHaveLength(1)
-      expect(manifest.skipped[0]!.entry).toBe("node_modules/fork")
-      const broken = yield* Effect.flip(Manifests.parseNpmLock("{ not json", "package-lock.json"))
-      expect(broken._tag).toBe("InvalidInput")
+      expect(manifest.skipped[0]!.text).toMatch(/^node_modules\/fork: git\+https/)
+      const broken = yield* Effect.flip(parseAs("npm", "{ not json", "package-lock.json"))
+      expect(broken._tag).toBe("ManifestError")
+      expect(broken.line).toBe(1)
     }))
 
   it.effect("PURL list: comments, subpaths, Go and scoped names; a bad line fails the file naming its line", () =>
     Effect.gen(function*() {
-      const manifest = yield* Manifests.parsePurlList(
+      const manifest = yield* parseAs(
+        "purl",
         "# header\n\npkg:npm/%40babel/runtime@7.26.0\npkg:golang/golang.org/x/net@v0.17.0  # trailing\n" +
           "pkg:maven/org.yaml/snakeyaml@1.33\npkg:pypi/requests\npkg:github/o/r@v1#sub/path\n" +
           "git+https://user:s3cret@github.com/madler/zlib.git@v1.3.1\ngit+ssh://git@gitlab.com/g/p@0123abc # pinned commit\n",
@@ -376,44 +390,57 @@ describe("scan input formats", () => {
         "GIT https://github.com/madler/zlib.git@v1.3.1",
         "GIT ssh://gitlab.com/g/p@0123abc"
       ])
-      expect(manifest.skipped).toEqual([{ entry: "line 6: pkg:pypi/requests", reason: "no version" }])
-      const bad = yield* Effect.flip(Manifests.parsePurlList("pkg:npm/a@1\nnot a purl\n", "list.txt"))
-      expect(bad.detail).toContain("line 2")
+      expect(manifest.skipped).toEqual([{ line: 6, text: "pkg:pypi/requests", reason: "no version" }])
+      const bad = yield* Effect.flip(parseAs("purl", "pkg:npm/a@1\nnot a purl\n", "list.txt"))
+      expect(bad.line).toBe(2)
     }))
 
-  it("requirements.txt: == and === pins with extras, markers and hashes; ranges and options skipped", () => {
-    const manifest = Manifests.parseRequirements(
-      "# pinned\nDjango==4.2.1\nJinja2[i18n] == 2.11.2 ; python_version >= '3.8'\n" +
-        "urllib3===1.26.4 \\\n    --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000\n" +
-        "requests>=2.0\n-r other.txt\n-e git+https://github.com/example/pkg.git#egg=pkg\n"
-    )
-    expect(manifest.dependencies.map((d) => `${d.name}@${d.version}`)).toEqual(["Django@4.2.1", "Jinja2@2.11.2", "urllib3@1.26.4"])
-    expect(manifest.skipped.map((s) => s.reason)).toEqual(["not pinned with ==", "not pinned with ==", "not pinned with =="])
-  })
+  it.effect("requirements.txt: == and === pins with extras, markers and hashes; ranges and options skipped", () =>
+    Effect.gen(function*() {
+      const manifest = yield* parseAs(
+        "requirements",
+        "# pinned\nDjango==4.2.1\nJinja2[i18n] == 2.11.2 ; python_version >= '3.8'\n" +
+          "urllib3===1.26.4 \\\n    --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000\n" +
+          "requests>=2.0\n-e git+https://github.com/example/pkg.git#egg=pkg\n",
+        "requirements.txt"
+      )
+      expect(manifest.dependencies.map((d) => `${d.name}@${d.version}`)).toEqual(["Django@4.2.1", "Jinja2@2.11.2", "urllib3@1.26.4"])
+      // A -r include is now followed (test/Manifest.test.ts); the others are skipped with their reason.
+      expect(manifest.skipped.map((s) => s.reason)).toEqual([
+        "an editable install (a local or VCS checkout)",
+        "not an exact pin (a range)"
+      ])
+    }))
 
-  it("Cargo.lock: registry crates only; the workspace's own crates are skipped", () => {
-    const manifest = Manifests.parseCargoLock(
-      "# This file is automatically @generated by Cargo.\nversion = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n" +
-        "dependencies = [\n \"smallvec\",\n]\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\n" +
-        "source = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"fe0f\"\n\n" +
-        "[[package]]\nname = \"ring\"\nversion = \"0.16.20\"\nsource = \"git+https://github.com/briansmith/ring#abc\"\n"
-    )
-    expect(manifest.dependencies).toEqual([{ ecosystem: "crates.io", name: "smallvec", version: "1.6.0", origin: "smallvec 1.6.0" }])
-    expect(manifest.skipped.map((s) => s.reason)).toEqual(["local crate", "not from a registry"])
-  })
+  it.effect("Cargo.lock: registry crates only; the workspace's own crates are skipped", () =>
+    Effect.gen(function*() {
+      const manifest = yield* parseAs(
+        "cargo",
+        "# This file is automatically @generated by Cargo.\nversion = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n" +
+          "dependencies = [\n \"smallvec\",\n]\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\n" +
+          "source = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"fe0f\"\n\n" +
+          "[[package]]\nname = \"ring\"\nversion = \"0.16.20\"\nsource = \"git+https://github.com/briansmith/ring#abc\"\n",
+        "Cargo.lock"
+      )
+      expect(manifest.dependencies).toEqual([{ ecosystem: "crates.io", name: "smallvec", version: "1.6.0", line: 11 }])
+      expect(manifest.skipped.map((s) => s.reason)).toEqual(["a local crate (workspace member or path dependency)", "a git dependency"])
+    }))
 
-  it("go.sum: modules with their content hash; go.mod-only entries skipped", () => {
-    const manifest = Manifests.parseGoSum(
-      "github.com/gin-gonic/gin v1.9.0 h1:OjyFBKICoexlu99ctXNR2gg+c5pKrKMuyjgARg9qeY8=\n" +
-        "github.com/gin-gonic/gin v1.9.0/go.mod h1:W1Me9+hsUSyj3CePGrd1/QrKJMSJ1Tu/0hFEH89961k=\n" +
-        "golang.org/x/text v0.3.0/go.mod h1:NqM8EUOU14njkJ3fqMW+pc6Ldnwhi/IjpwHt7yyuwOQ=\n"
-    )
-    expect(manifest.dependencies.map((d) => `${d.name}@${d.version}`)).toEqual(["github.com/gin-gonic/gin@v1.9.0"])
-    expect(manifest.skipped.map((s) => s.entry)).toEqual(["golang.org/x/text@v0.3.0"])
-    expect(Manifests.formatOfName("/x/go.sum")).toBe("gosum")
-    expect(Manifests.formatOfName("requirements-dev.txt")).toBe("requirements")
-    expect(Manifests.formatOfContent("{\n  \"lockfileVersion\": 2\n}")).toBe("npm")
-  })
+  it.effect("go.sum: modules with their content hash; go.mod-only entries skipped", () =>
+    Effect.gen(function*() {
+      const manifest = yield* parseAs(
+        "gosum",
+        "github.com/gin-gonic/gin v1.9.0 h1:OjyFBKICoexlu99ctXNR2gg+c5pKrKMuyjgARg9qeY8=\n" +
+          "github.com/gin-gonic/gin v1.9.0/go.mod h1:W1Me9+hsUSyj3CePGrd1/QrKJMSJ1Tu/0hFEH89961k=\n" +
+          "golang.org/x/text v0.3.0/go.mod h1:NqM8EUOU14njkJ3fqMW+pc6Ldnwhi/IjpwHt7yyuwOQ=\n",
+        "go.sum"
+      )
+      expect(manifest.dependencies.map((d) => `${d.name}@${d.version}`)).toEqual(["github.com/gin-gonic/gin@v1.9.0"])
+      expect(manifest.skipped.map((s) => s.text)).toEqual(["golang.org/x/text@v0.3.0"])
+      expect(Manifest.formatOfName("/x/go.sum")).toBe("gosum")
+      expect(Manifest.formatOfName("requirements-dev.txt")).toBe("requirements")
+      expect(Manifest.formatOfContent("{\n  \"lockfileVersion\": 2\n}")).toBe("npm")
+    }))
 })
 
 describe("vulnera: repository and base-ecosystem queries (a --snapshot of real OSS-Fuzz and AlmaLinux records)", () => {

@@ -8,8 +8,20 @@ import { severityOrder } from "../Advisory.js"
 import * as PackageKey from "../PackageKey.js"
 import * as VulnerabilityManager from "../VulnerabilityManager.js"
 import { atOrAbove, byRisk, epssCell, type Finding, fixedCell, kevCell, severityCell, type Threshold, toFinding } from "./findings.js"
-import type { Dependency, Manifest } from "./manifests.js"
+import type * as Manifest from "../Manifest.js"
 import { type Painter, renderTable, truncate } from "./table.js"
+
+/** A dependency as scanned: with the file (and line, when known) that declares it. */
+export type Dependency = Manifest.LocatedDependency
+
+/** What `scan` checks: the dependencies of one file or of every file found in a directory. */
+export interface ScanInput {
+  /** The format, or `directory` for a directory scan. */
+  readonly format: string
+  readonly files: ReadonlyArray<Manifest.ManifestFile>
+  readonly dependencies: ReadonlyArray<Dependency>
+  readonly skipped: ReadonlyArray<Manifest.LocatedSkipped>
+}
 
 /** One dependency's result. */
 export interface DependencyResult {
@@ -23,12 +35,12 @@ export interface DependencyResult {
 /** A checked dependency list. */
 export interface ScanReport {
   readonly file: string
-  readonly manifest: Manifest
+  readonly manifest: ScanInput
   readonly results: ReadonlyArray<DependencyResult>
 }
 
 /** Checks every dependency with one `queryBatch` (enriched: EPSS and KEV from the store). */
-export const scanManifest = (file: string, manifest: Manifest) =>
+export const scanManifest = (file: string, manifest: ScanInput) =>
   Effect.gen(function*() {
     const manager = yield* VulnerabilityManager.VulnerabilityManager
     const outcome = yield* manager.queryBatch(
@@ -159,7 +171,7 @@ export const renderReport = (
   if (report.manifest.skipped.length > 0) {
     summary.push(
       `${count(report.manifest.skipped.length, "entry", "entries")} skipped: ` +
-        truncate(report.manifest.skipped.map((s) => `${s.entry} (${s.reason})`).join("; "), 300)
+        truncate(report.manifest.skipped.map((s) => `${s.line === undefined ? "" : `line ${s.line}: `}${s.text} (${s.reason})`).join("; "), 300)
     )
   }
   if (options.gate !== undefined) {
@@ -194,7 +206,8 @@ export const reportJson = (report: ScanReport, gate: Gate | undefined) => {
       ecosystem: r.dependency.ecosystem,
       name: r.dependency.name,
       version: r.dependency.version,
-      origin: r.dependency.origin,
+      file: r.dependency.file,
+      line: r.dependency.line ?? null,
       error: r.error ?? null,
       findings: r.findings
     })),

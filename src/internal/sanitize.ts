@@ -20,7 +20,7 @@ export const redacted = "<redacted>"
 /** Query parameter names whose values are secrets (matched case-insensitively, as a part of the name). */
 export const secretParameter = /token|key|secret|password|passwd|pwd|auth|sig|credential|session/i
 
-// `scheme://userinfo@` — userinfo without `/`, `?`, `#`, `@` or whitespace.
+// `scheme://userinfo@` — userinfo without `/`, `?`, `#`, `@` or whitespace (ssh's conventional `git@` is kept).
 const urlCredentials = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'<>]+)@/gi
 // `?name=value` / `&name=value` / `;name=value` in any text.
 const queryParameter = /([?&;])([^=&\s?#;"'<>]+)=([^&\s#;"'<>]*)/g
@@ -43,11 +43,20 @@ export const sanitizeForDisplay = (text: string, secrets: ReadonlyArray<string> 
   let out = String(text)
   const masked = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)
   if (masked.length > 0) out = out.replace(new RegExp(masked.map(escapeRegExp).join("|"), "g"), redacted)
-  out = out.replace(urlCredentials, (_, scheme: string, userinfo: string) =>
-    `${scheme}${userinfo.includes(":") ? `${redacted}:${redacted}` : redacted}@`)
+  out = out.replace(urlCredentials, (whole, scheme: string, userinfo: string) =>
+    userinfo === "git" ? whole : `${scheme}${userinfo.includes(":") ? `${redacted}:${redacted}` : redacted}@`)
   out = out.replace(queryParameter, (whole, sep: string, name: string, value: string) =>
     value !== "" && value !== redacted && secretParameter.test(name) ? `${sep}${name}=${redacted}` : whole)
   return out.replace(unsafeCharacter, escapeCharacter)
+}
+
+/**
+ * `sanitizeForDisplay`, then cut to `maxLength` characters (default 200) with the original length
+ * noted: for echoed input lines (a skipped manifest entry, a parse error), which can be arbitrarily long.
+ */
+export const sanitize = (text: string, maxLength = 200): string => {
+  const safe = sanitizeForDisplay(text)
+  return safe.length > maxLength ? `${safe.slice(0, maxLength)}…(${safe.length} chars)` : safe
 }
 
 /**

@@ -13,33 +13,50 @@ import {
 } from "../environment.js"
 import { CliExit, ExitCode, findings as findingsExit, unavailable, usage } from "../failure.js"
 import { thresholds } from "../findings.js"
-import * as Manifests from "../manifests.js"
+import * as Manifest from "../../Manifest.js"
 import { json } from "../options.js"
-import { gated, renderReport, reportJson, scanManifest } from "../report.js"
+import { gated, renderReport, reportJson, type ScanInput, scanManifest } from "../report.js"
 import { painter } from "../table.js"
 import { loadSnapshot } from "./sync.js"
 
-/** Reads and parses a dependency file (format from `--format`, else its name, else its content). */
-export const readManifest = (file: string, format: Option.Option<Manifests.Format>) =>
+/**
+ * Reads the dependencies to scan: one file (format from `--input-format`, else its name, else its
+ * content), or every recognized file under a directory. A directory with none is an error, not an
+ * empty (clean-looking) scan.
+ */
+export const readManifest = (path: string, format: Option.Option<Manifest.Format>) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const text = yield* Effect.mapError(fs.readFileString(file), (e) => usage(`cannot read ${file}: ${e.message}`, "scan"))
-    const chosen = Option.getOrElse(format, () => Manifests.formatOfName(file) ?? Manifests.formatOfContent(text))
-    return yield* Effect.mapError(Manifests.parse(text, file, chosen), (e) => usage(e.detail, "scan"))
-  })
+    const info = yield* Effect.mapError(fs.stat(path), (e) => usage(`cannot read ${path}: ${e.message}`, "scan"))
+    const files = info.type === "Directory"
+      ? yield* Manifest.scanDirectory(path)
+      : [yield* Manifest.parseFile(path, Option.isSome(format) ? { format: format.value } : {})]
+    if (files.length === 0) {
+      return yield* usage(`no dependency files found in ${path}; supported: ${Object.values(Manifest.formats).join("; ")}`, "scan")
+    }
+    return {
+      format: info.type === "Directory" ? "directory" : files[0]!.format,
+      files,
+      dependencies: Manifest.dependenciesOf(files),
+      skipped: Manifest.skippedOf(files)
+    } satisfies ScanInput
+  }).pipe(Effect.catchTag("ManifestError", (e) => usage(e.message, "scan")))
 
 /** `vulnera scan` */
 export const scanCommand = Command.make(
   "scan",
   {
-    file: Args.file({ name: "file", exists: "yes" }).pipe(
+    file: Args.path({ name: "path", exists: "yes" }).pipe(
       Args.withDescription(
-        "package-lock.json / npm-shrinkwrap.json (lockfile v1-v3), requirements.txt (== pins), Cargo.lock, go.sum, " +
-          "or a PURL list (one per line, # comments)"
+        "A lockfile, manifest, SBOM or PURL list, or a directory to search for them (node_modules, vendor, target " +
+          "and dot-directories are not entered). Formats: see --input-format."
       )
     ),
-    format: Options.choice("format", Manifests.formats).pipe(
-      Options.withDescription("The file's format; default: from its name, else JSON lockfile or PURL list by content."),
+    inputFormat: Options.choice("input-format", Manifest.formatNames).pipe(
+      Options.withDescription(
+        "The file's format, when its name does not tell it: " +
+          Manifest.formatNames.map((f) => `${f} (${Manifest.formats[f]})`).join(", ") + "."
+      ),
       Options.optional
     ),
     failOn: Options.choice("fail-on", thresholds).pipe(
@@ -58,7 +75,7 @@ export const scanCommand = Command.make(
   },
   (args) =>
     Effect.gen(function*() {
-      const manifest = yield* readManifest(args.file, args.format)
+      const manifest = yield* readManifest(args.file, args.inputFormat)
       yield* withManager(args, (store, data) => Effect.gen(function*() {
         if (isSnapshot(data)) yield* loadSnapshot(data)
         yield* requireData(store)
