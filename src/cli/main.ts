@@ -15,6 +15,7 @@ import { resetSyncCommand } from "./commands/reset.js"
 import { scanCommand } from "./commands/scan.js"
 import { syncCommand } from "./commands/sync.js"
 import { type CliExit, ExitCode, fromCause, usage } from "./failure.js"
+import { cliVersion } from "./options.js"
 import { painter, stripAnsi } from "./table.js"
 
 const subcommands = [
@@ -37,7 +38,7 @@ const root = Command.make("vulnera", {}, () => Effect.fail(usage("missing comman
   Command.withSubcommands(subcommands)
 )
 
-const cli = Command.run(root, { name: "vulnera", version: "0.1.0" })
+const cli = Command.run(root, { name: "vulnera", version: cliVersion })
 
 /**
  * `--version` is @effect/cli's built-in flag on every command (it prints the program version and

@@ -195,7 +195,7 @@ export const queryCommand = Command.make(
           )
         }
         if (enriched && !enrichmentSynced) {
-          lines.push("note: no KEV/EPSS data in the store; run `vulnera sync --enrichment` (or use --offline).")
+          lines.push("note: no KEV/EPSS data in the store; run `vulnera sync --enrichment` (or use --demo).")
         }
         yield* Console.log(lines.join("\n"))
       }))
@@ -203,7 +203,7 @@ export const queryCommand = Command.make(
 ).pipe(
   Command.withDescription(
     "Show the advisories of a package (with --version: those affecting that version) from the store. The store " +
-      "must hold data: use --redis URL / REDIS_URL after `vulnera sync`, or --offline to load the bundled snapshot " +
+      "must hold data: use --redis URL / REDIS_URL after `vulnera sync`, or --demo to load the bundled demo snapshot " +
       "first (the in-memory store starts empty on every run)."
   )
 )
