@@ -104,7 +104,8 @@ const datePattern = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[
 
 /** A TOML date (local dates are UTC midnight, as smol-toml reads them) or an RFC 3339 string. */
 const toDate = (value: unknown): Date | undefined => {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value
+  // A plain Date: smol-toml's TomlDate prints local dates without a time, which reads as another value.
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : new Date(value.getTime())
   if (typeof value !== "string" || !datePattern.test(value.trim())) return undefined
   const text = value.trim()
   const date = new Date(text.length === 10 ? `${text}T00:00:00Z` : text)
