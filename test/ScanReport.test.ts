@@ -13,6 +13,7 @@ import * as MemoryStore from "../src/MemoryStore.js"
 import * as ScanReport from "../src/ScanReport.js"
 import * as StoreConfig from "../src/StoreConfig.js"
 import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
+import { cycloneDxErrors, sarifErrors } from "./utils/reportSchemas.js"
 
 const managerLayer = VulnerabilityManager.layer().pipe(
   Layer.provideMerge(MemoryStore.layer.pipe(Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer())))),
@@ -162,4 +163,95 @@ describe("VulnerabilityManager.covers", () => {
     expect(VulnerabilityManager.covers(coverage, "Alpine")).toBe(false)
     expect(VulnerabilityManager.covers(coverage, "npm")).toBe(false)
   })
+})
+
+layer(managerLayer)("ScanReport formats", (it) => {
+  const everything = Effect.gen(function*() {
+    yield* seed
+    yield* TestClock.setTime(new Date("2026-06-01T00:00:00Z").getTime())
+    const ignore = Either.getOrThrow(IgnoreList.parse(
+      `[[ignore]]\nid = "GHSA-lodash-high"\nreason = "not reachable"\n\n[[ignore]]\nid = "OLD-1"\nuntil = 2026-01-01\n`,
+      "vulnera.toml"
+    ))
+    return yield* ScanReport.scan([{ ...input(deps), file: "sub dir/deps.txt" }], { ignore, notice: "DEMO DATA: test notice" })
+  })
+
+  it.effect("SARIF validates against the SARIF 2.1.0 JSON schema: one rule per advisory, results at the declaring line, ignored ones suppressed", () =>
+    Effect.gen(function*() {
+      const report = yield* everything
+      const sarif = ScanReport.toSarif(report, { version: "0.1.0" }) as any
+      expect(sarifErrors(sarif)).toEqual([])
+      const run = sarif.runs[0]
+      const ruleIds = run.tool.driver.rules.map((r: any) => r.id)
+      expect(new Set(ruleIds).size).toBe(ruleIds.length)
+      expect(ruleIds.sort()).toEqual(
+        ["GHSA-lodash-crit", "GHSA-lodash-high", "MAL-2024-1", "PYSEC-2024-1", "vulnera/not-covered", "vulnera/undetermined"]
+      )
+      for (const result of run.results) {
+        expect(run.tool.driver.rules[result.ruleIndex].id).toBe(result.ruleId)
+        expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe("sub%20dir/deps.txt")
+      }
+      const at = (ruleId: string) => run.results.filter((r: any) => r.ruleId === ruleId)
+      expect(at("GHSA-lodash-crit")[0].locations[0].physicalLocation.region).toEqual({ startLine: 1 })
+      expect(at("GHSA-lodash-crit")[0].level).toBe("error")
+      expect(at("GHSA-lodash-high")[0].suppressions[0]).toMatchObject({ kind: "external", status: "accepted" })
+      expect(at("GHSA-lodash-high")[0].suppressions[0].justification).toContain("not reachable")
+      expect(at("vulnera/not-covered")[0].locations[0].physicalLocation.region).toEqual({ startLine: 6 })
+      expect(at("vulnera/undetermined")[0].message.text).toContain("GHSA-weird")
+      const notes = run.invocations[0].toolExecutionNotifications.map((n: any) => n.message.text)
+      expect(notes[0]).toBe("DEMO DATA: test notice")
+      expect(notes[1]).toContain("expired ignore entry OLD-1")
+      // The schema itself rejects a broken document (the validator is not vacuous).
+      expect(sarifErrors({ ...sarif, version: "2.0.0" })).not.toEqual([])
+    }))
+
+  it.effect("CycloneDX 1.6 validates with @cyclonedx/cyclonedx-library: components with status, vulnerabilities with affects, ratings, source", () =>
+    Effect.gen(function*() {
+      const report = yield* everything
+      const bom = ScanReport.toCycloneDx(report, { version: "0.1.0" }) as any
+      expect(yield* Effect.promise(() => cycloneDxErrors(bom))).toBeNull()
+      expect(bom.components.map((c: any) => c.purl)).toEqual([
+        "pkg:npm/lodash@4.17.11",
+        "pkg:npm/lodash@4.17.21",
+        "pkg:npm/evil@1.0.0",
+        "pkg:npm/weird@1.0.0",
+        "pkg:pypi/django@4.2.1", // the PURL spec lower-cases PyPI names
+        "pkg:cargo/smallvec@1.6.0"
+      ])
+      const status = (purl: string) => bom.components.find((c: any) => c.purl === purl).properties.find((p: any) => p.name === "vulnera:status").value
+      expect(status("pkg:cargo/smallvec@1.6.0")).toBe("not-covered")
+      expect(status("pkg:npm/weird@1.0.0")).toBe("undetermined")
+      const crit = bom.vulnerabilities.find((v: any) => v.id === "GHSA-lodash-crit")
+      expect(crit.affects).toEqual([{ ref: "pkg:npm/lodash@4.17.11", versions: [{ version: "4.17.11", status: "affected" }] }])
+      expect(crit.ratings[0]).toMatchObject({ score: 9.8, severity: "critical", method: "CVSSv31" })
+      expect(crit.source.url).toBe("https://osv.dev/vulnerability/GHSA-lodash-crit")
+      expect(crit.recommendation).toBe("Upgrade to 4.17.12 or later.")
+      expect(bom.vulnerabilities.find((v: any) => v.id === "GHSA-lodash-high").analysis.detail).toContain("not reachable")
+      expect(bom.metadata.properties).toEqual([{ name: "vulnera:notice", value: "DEMO DATA: test notice" }])
+      expect(yield* Effect.promise(() => cycloneDxErrors({ ...bom, specVersion: "9.9" }))).not.toBeNull()
+    }))
+
+  it.effect("JSON and Markdown: the notice first and last, statuses, undetermined counts with reasons, remediation, ignored and expired entries", () =>
+    Effect.gen(function*() {
+      const report = yield* everything
+      const json = ScanReport.toJson(report, { failOn: "high" }) as any
+      const keys = Object.keys(json)
+      expect([json[keys[0]!], json[keys[keys.length - 1]!]]).toEqual(["DEMO DATA: test notice", "DEMO DATA: test notice"])
+      const weird = json.results.find((r: any) => r.name === "weird")
+      expect(weird.status).toBe("undetermined")
+      expect(weird.undetermined.count).toBe(1)
+      expect(weird.undetermined.advisories[0].reasons[0]).toContain("2.0.0-!!")
+      expect(json.results[0].remediation).toEqual({ _tag: "Upgrade", version: "4.17.12", text: "upgrade to 4.17.12" })
+      expect(json.results[0].ignored[0].ignoredBy.reason).toBe("not reachable")
+      expect(json.expiredIgnores.map((r: any) => r.id)).toEqual(["OLD-1"])
+      expect(json.gate).toMatchObject({ failOn: "high", fails: true, uncovered: 1, undetermined: 1 })
+      const markdown = ScanReport.toMarkdown(report, { failOn: "high" }).trimEnd().split("\n")
+      expect(markdown[0]).toBe("> **DEMO DATA: test notice**")
+      expect(markdown[markdown.length - 1]).toBe("> **DEMO DATA: test notice**")
+      const text = markdown.join("\n")
+      expect(text).toContain("| weird@1.0.0 | npm | undetermined | 0 | 1: GHSA-weird")
+      expect(text).toContain("| smallvec@1.6.0 | crates.io | not-covered |")
+      expect(text).toContain("### Ignored")
+      expect(text).toContain("OLD-1")
+    }))
 })
