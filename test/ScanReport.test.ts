@@ -228,7 +228,9 @@ layer(managerLayer)("ScanReport formats", (it) => {
       expect(crit.recommendation).toBe("Upgrade to 4.17.12 or later.")
       expect(bom.vulnerabilities.find((v: any) => v.id === "GHSA-lodash-high").analysis.detail).toContain("not reachable")
       expect(bom.metadata.properties).toEqual([{ name: "vulnera:notice", value: "DEMO DATA: test notice" }])
-      expect(yield* Effect.promise(() => cycloneDxErrors({ ...bom, specVersion: "9.9" }))).not.toBeNull()
+      // The validator is not vacuous: a severity outside CycloneDX's enumeration is rejected.
+      const broken = { ...bom, vulnerabilities: [{ ...crit, ratings: [{ severity: "severe" }] }] }
+      expect(yield* Effect.promise(() => cycloneDxErrors(broken))).not.toBeNull()
     }))
 
   it.effect("JSON and Markdown: the notice first and last, statuses, undetermined counts with reasons, remediation, ignored and expired entries", () =>
