@@ -14,13 +14,14 @@ const sarifSchema = JSON.parse(
 )
 
 // The schema's `language` pattern (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`) is valid only without the u flag.
-const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false })
-addFormats(ajv)
+// Both packages are CommonJS with `exports.default`; under NodeNext the default import is the module object.
+const ajv = new AjvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false })
+addFormats.default(ajv)
 const validateSarifDocument = ajv.compile(sarifSchema)
 
 /** The schema errors of a SARIF document (empty when valid). */
 export const sarifErrors = (document: unknown): ReadonlyArray<string> =>
-  validateSarifDocument(document) ? [] : (validateSarifDocument.errors ?? []).map((e) => `${e.instancePath} ${e.message}`)
+  validateSarifDocument(document) ? [] : (validateSarifDocument.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message}`)
 
 const cyclonedx = new Validation.JsonStrictValidator(Spec.Version.v1dot6)
 
