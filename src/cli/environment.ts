@@ -27,6 +27,7 @@ export const displayPath = (path: string): string => {
 
 /** `--redis URL`: overrides `REDIS_URL`. */
 export const redisOption = Options.text("redis").pipe(
+  Options.withPseudoName("URL"),
   Options.withDescription(
     "Redis/DragonflyDB URL (redis://[user:password@]host[:port][/db], rediss:// for TLS). Default: the REDIS_URL " +
       "environment variable; without either, an in-memory store that lives only for this one run."
@@ -50,6 +51,7 @@ export const demoNotice = (advisories: number, ecosystems: number): string =>
 
 /** `--snapshot DIR`: load a snapshot directory first. */
 export const snapshotOption = Options.directory("snapshot", { exists: "yes" }).pipe(
+  Options.withPseudoName("DIR"),
   Options.withDescription(
     "Sync a local mirror in the upstream layouts (DIR/osv/<Ecosystem>/all.zip + modified_id.csv, " +
       "DIR/osv/ecosystems.txt, DIR/kev/known_exploited_vulnerabilities.json, DIR/epss/epss_scores-current.csv.gz) " +

@@ -78,3 +78,41 @@ export const helpText = (
   width: number = helpWidth()
 ): string =>
   `${usageLine(name, command, width)}\n\n${clean(HelpDoc.toAnsiText(Command.getHelp(command, CliConfig.defaultConfig)), width)}\n`
+
+/** The first sentence of a command's DESCRIPTION section (for the root's command list). */
+const summaryOf = (command: Command.Command<any, any, any, any>): string => {
+  const text = stripAnsi(HelpDoc.toAnsiText(Command.getHelp(command, CliConfig.defaultConfig)))
+  const lines = text.split("\n")
+  const start = lines.findIndex((l) => l.trim() === "DESCRIPTION")
+  const paragraph: Array<string> = []
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === "" && paragraph.length > 0) break
+    if (line.trim() !== "") paragraph.push(line.trim())
+  }
+  const joined = paragraph.join(" ")
+  return /^.*?\.(?=\s|$)/.exec(joined)?.[0] ?? joined
+}
+
+/** The root help: what vulnera is, then each command with its first sentence. */
+export const rootHelpText = (
+  description: string,
+  commands: ReadonlyArray<readonly [name: string, command: Command.Command<any, any, any, any>]>,
+  width: number = helpWidth()
+): string => {
+  const nameWidth = Math.max(...commands.map(([name]) => name.length)) + 2
+  return [
+    "usage: vulnera <command> [options]",
+    "",
+    ...wrapLine(description, width),
+    "",
+    "COMMANDS",
+    "",
+    ...commands.flatMap(([name, command]) =>
+      wrapLine(summaryOf(command), Math.max(20, width - nameWidth - 2)).map((line, i) =>
+        `  ${(i === 0 ? name : "").padEnd(nameWidth)}${line}`
+      )
+    ),
+    "",
+    ...wrapLine("Run `vulnera <command> --help` for its arguments and options; `vulnera --version` prints the version.", width)
+  ].join("\n") + "\n"
+}

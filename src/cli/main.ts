@@ -15,7 +15,7 @@ import { resetSyncCommand } from "./commands/reset.js"
 import { scanCommand } from "./commands/scan.js"
 import { syncCommand } from "./commands/sync.js"
 import { type CliExit, ExitCode, fromCause, usage } from "./failure.js"
-import { helpText, helpWidth, usageLine } from "./help.js"
+import { helpText, helpWidth, rootHelpText, usageLine } from "./help.js"
 import { cliVersion } from "./options.js"
 import { painter, stripAnsi } from "./table.js"
 
@@ -30,12 +30,14 @@ const subcommands = [
   demoCommand
 ] as const
 
+/** What `vulnera --help` says first. */
+const rootDescription =
+  "A local, always-queryable copy of security advisories (OSV, CISA KEV, FIRST EPSS, OSS Index). Store: " +
+  "--redis URL or REDIS_URL (Redis/DragonflyDB), otherwise in memory for one run. Try `vulnera demo`. " +
+  "Exit codes: 0 ok, 1 findings or a failed gate / sync / source, 2 bad arguments, 3 store unreachable, 130 interrupted."
+
 const root = Command.make("vulnera", {}, () => Effect.fail(usage("missing command", ""))).pipe(
-  Command.withDescription(
-    "A local, always-queryable copy of security advisories (OSV, CISA KEV, FIRST EPSS, OSS Index). Store: " +
-      "--redis URL or REDIS_URL (Redis/DragonflyDB), otherwise in memory for one run. Try `vulnera demo`. " +
-      "Exit codes: 0 ok, 1 findings at --fail-on / a failed sync or source, 2 bad arguments, 3 store unreachable."
-  ),
+  Command.withDescription(rootDescription),
   Command.withSubcommands(subcommands)
 )
 
@@ -84,7 +86,7 @@ const helpRequest = (argv: ReadonlyArray<string>): string | undefined => {
   const args = argv.slice(2)
   if (!args.some((a) => a === "--help" || a === "-h")) return undefined
   const entry = named.find(([name]) => name === args[0])
-  return entry === undefined ? helpText("vulnera", root) : helpText(entry[0], entry[1])
+  return entry === undefined ? rootHelpText(rootDescription, named) : helpText(entry[0], entry[1])
 }
 
 let exitCode: number = ExitCode.ok

@@ -52,7 +52,7 @@ const defaultIgnoreFiles = (file: string) =>
 export const scanCommand = Command.make(
   "scan",
   {
-    file: Args.file({ name: "file", exists: "yes" }).pipe(
+    file: Args.file({ name: "FILE", exists: "yes" }).pipe(
       Args.withDescription(
         "The dependency file to check: package-lock.json / npm-shrinkwrap.json (lockfile v1-v3), requirements.txt " +
           "(== pins), Cargo.lock, go.sum, or a PURL list (one per line, # comments)."
@@ -94,6 +94,7 @@ export const scanCommand = Command.make(
       )
     ),
     ignoreFile: Options.file("ignore-file", { exists: "yes" }).pipe(
+      Options.withPseudoName("FILE"),
       Options.withDescription(
         "An ignore file: vulnera.toml ([[ignore]] id, package, reason, until) or osv-scanner.toml ([[IgnoredVulns]]). " +
           "Repeatable. Default: vulnera.toml and osv-scanner.toml beside FILE, then in the working directory."
