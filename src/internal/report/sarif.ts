@@ -91,38 +91,39 @@ export const render = (report: ScanReport, tool: { readonly version: string }) =
         }]
       })
     }
-    if (d.status === "not-covered") {
+    /** A result of one of vulnera's own rules (the scan could not decide), at the dependency. */
+    const undecided = (id: string, name: string, short: string, full: string, text: string) =>
       results.push({
-        ruleId: "vulnera/not-covered",
-        ruleIndex: indexOf("vulnera/not-covered", () => ({
-          id: "vulnera/not-covered",
-          name: "NotCovered",
-          shortDescription: { text: "Ecosystem not synced: the dependency could not be checked" },
-          fullDescription: { text: "The store holds no completed sync of this ecosystem, so finding no advisory proves nothing. Run `vulnera sync --ecosystem <name>`." },
+        ruleId: id,
+        ruleIndex: indexOf(id, () => ({
+          id,
+          name,
+          shortDescription: { text: short },
+          fullDescription: { text: full },
           defaultConfiguration: { level: "warning" }
         })),
         level: "warning",
-        message: { text: `${label(d.dependency)}: ${d.dependency.ecosystem} is not covered (no completed sync of osv.${d.dependency.ecosystem.toLowerCase()} in the store).` },
+        message: { text },
         locations: [location(d)]
       })
+    if (d.status === "not-covered") {
+      undecided(
+        "vulnera/not-covered",
+        "NotCovered",
+        "Ecosystem not synced: the dependency could not be checked",
+        "The store holds no completed sync of this ecosystem, so finding no advisory proves nothing. Run `vulnera sync --ecosystem <name>`.",
+        `${label(d.dependency)}: ${d.dependency.ecosystem} is not covered (no completed sync of osv.${d.dependency.ecosystem.toLowerCase()} in the store).`
+      )
     }
     if (d.undetermined.length > 0) {
-      results.push({
-        ruleId: "vulnera/undetermined",
-        ruleIndex: indexOf("vulnera/undetermined", () => ({
-          id: "vulnera/undetermined",
-          name: "Undetermined",
-          shortDescription: { text: "Advisories that could not be evaluated for the installed version" },
-          fullDescription: { text: "Not known to be affected, not known to be safe: the version or a range could not be compared in the ecosystem's ordering." },
-          defaultConfiguration: { level: "warning" }
-        })),
-        level: "warning",
-        message: {
-          text: `${label(d.dependency)}: ${count(d.undetermined.length, "advisory", "advisories")} could not be evaluated: ` +
-            d.undetermined.map((u) => `${u.id} (${u.reasons.join("; ")})`).join(", ")
-        },
-        locations: [location(d)]
-      })
+      undecided(
+        "vulnera/undetermined",
+        "Undetermined",
+        "Advisories that could not be evaluated for the installed version",
+        "Not known to be affected, not known to be safe: the version or a range could not be compared in the ecosystem's ordering.",
+        `${label(d.dependency)}: ${count(d.undetermined.length, "advisory", "advisories")} could not be evaluated: ` +
+          d.undetermined.map((u) => `${u.id} (${u.reasons.join("; ")})`).join(", ")
+      )
     }
   }
   const notifications = [
