@@ -151,7 +151,7 @@ const checkFinding = (finding: any, advisory: Advisory, key: PackageKey.PackageK
   expect([...finding.fixed].sort()).toEqual(Array.from(new Set(fixed)).sort())
 }
 
-layer(oracleLayer, { timeout: 240_000 })("vulnera CLI", (it) => {
+layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
   it.effect("bad arguments exit 2 with usage, an unreachable store exits 3 with one line, never a stack trace", () =>
     Effect.gen(function*() {
       const [missingArg, badChoice, unknownSource, badPurl, emptyMemory, refused, secretEnv] = yield* Effect.all([
