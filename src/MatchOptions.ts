@@ -335,6 +335,30 @@ export interface FilterVerdict {
 }
 
 /**
+ * The `minSeverity` rule on its own: `pass` when the level is at or above `min`, `fail` below it,
+ * `missing` when nothing is published. `passesFilters` and the scan gate
+ * (`ScanReport.failsGate`) both use it, so a query filter and a CI gate never disagree on a level;
+ * what a `missing` level means is the caller's `MissingDataPolicy`.
+ *
+ * @since 0.1.0
+ * @category Filtering
+ */
+export const severityCheck = (severity: Option.Option<Severity>, min: Severity): FilterCheck => {
+  if (Option.isNone(severity)) return { filter: "minSeverity", outcome: "missing", detail: "no severity" }
+  const ok = compareSeverity(severity.value, min) >= 0
+  return { filter: "minSeverity", outcome: ok ? "pass" : "fail", detail: `${severity.value} ${ok ? ">=" : "<"} ${min}` }
+}
+
+/**
+ * Whether a check lets the advisory through under a missing-data policy.
+ *
+ * @since 0.1.0
+ * @category Filtering
+ */
+export const admits = (check: FilterCheck, missingData: MissingDataPolicy): boolean =>
+  check.outcome === "pass" || (check.outcome === "missing" && missingData === "include")
+
+/**
  * Applies the options' filters to one advisory. `enrichment` is the advisory's exploit data,
  * aggregated over its CVEs (`None` when no CVE of it has an entry). Rules:
  *
@@ -379,12 +403,7 @@ export const passesFilters = (
     else check("minEpss", value.value >= min ? "pass" : "fail", `EPSS ${value.value} ${value.value >= min ? ">=" : "<"} ${min}`)
   }
   if (Option.isSome(options.minSeverity)) {
-    const min = options.minSeverity.value
-    if (Option.isNone(score)) check("minSeverity", "missing", "no severity")
-    else {
-      const ok = compareSeverity(score.value.severity, min) >= 0
-      check("minSeverity", ok ? "pass" : "fail", `${score.value.severity} ${ok ? ">=" : "<"} ${min}`)
-    }
+    checks.push(severityCheck(Option.map(score, (s) => s.severity), options.minSeverity.value))
   }
   if (options.cweIds.length > 0) {
     const named = advisoryCweIds(advisory)

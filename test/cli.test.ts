@@ -33,6 +33,7 @@ import { makeTestServer } from "./utils/httpServer.js"
 import { useCli } from "./utils/cli.js"
 import { useRedisServer } from "./utils/redis.js"
 import { writeZip } from "./utils/zip.js"
+import { cycloneDxErrors, sarifErrors } from "./utils/reportSchemas.js"
 import {
   npmOracleAffected,
   snapshotDir,
@@ -121,14 +122,14 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       for (const run of [emptyMemory, refused, secretEnv]) noStackTrace(run)
     }))
 
-  it.effect("in memory: scan --offline --json of the bundled lockfile reports exactly the oracle's findings; exit 1 at --fail-on any", () =>
+  it.effect("in memory: scan --demo --json of the bundled lockfile reports exactly the oracle's findings; exit 1 at --fail-on any", () =>
     Effect.gen(function*() {
       const manager = yield* VulnerabilityManager.VulnerabilityManager
-      const run = yield* cli(["scan", lockfilePath, "--offline", "--json"])
+      const run = yield* cli(["scan", lockfilePath, "--demo", "--json"])
       expect(run.code).toBe(1)
       const report = json(run)
       const lockfile = snapshotLockfile()
-      expect(report.dependencies).toBe(lockfile.length)
+      expect(report.summary.dependencies).toBe(lockfile.length)
       let findings = 0
       for (const { name, version } of lockfile) {
         const result = report.results.find((r: any) => r.name === name && r.version === version)
@@ -141,7 +142,7 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
         }
         findings += expected.length
       }
-      expect(report.findings).toBe(findings)
+      expect(report.summary.findings).toBe(findings)
       expect(findings).toBeGreaterThan(5)
       // The KEV-listed jquery advisory (CVE-2020-11023) is flagged.
       const jquery = report.results.find((r: any) => r.name === "jquery")
@@ -158,11 +159,11 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       const requirements = join(gateDir, "requirements.txt")
       writeFileSync(requirements, "Django==4.2.1\njinja2[i18n]==2.11.2 ; python_version >= '3.8'\nrequests>=2.0\n")
       const [purls, atHigh, atMedium, pip, directory] = yield* Effect.all([
-        cli(["scan", purlsPath, "--offline", "--json", "--fail-on", "critical", "--ignore-unrated"]),
-        cli(["scan", gateFile, "--offline", "--fail-on", "high"]),
-        cli(["scan", gateFile, "--offline", "--json", "--fail-on", "medium"]),
-        cli(["scan", requirements, "--offline", "--json"]),
-        cli(["scan", gateDir, "--offline", "--json", "--fail-on", "critical"])
+        cli(["scan", purlsPath, "--demo", "--json", "--fail-on", "critical", "--ignore-unrated"]),
+        cli(["scan", gateFile, "--demo", "--fail-on", "high"]),
+        cli(["scan", gateFile, "--demo", "--json", "--fail-on", "medium"]),
+        cli(["scan", requirements, "--demo", "--json"]),
+        cli(["scan", gateDir, "--demo", "--json", "--fail-on", "critical"])
       ], { concurrency: 4 })
       rmSync(gateDir, { recursive: true, force: true })
 
@@ -178,7 +179,7 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       expect(report.results.length).toBe(
         purlsFileLines().filter((l) => Option.isSome(Purl.parse(l).pipe(Effect.option, Effect.runSync))).length
       )
-      expect(report.atOrAboveFailOn).toBe(critical)
+      expect(report.gate.atOrAboveFailOn).toBe(critical)
       expect(purls.code).toBe(critical > 0 ? 1 : 0)
 
       // lodash@4.17.20's one advisory, rated by Cvss.advisoryScore: the gate trips at or below its level.
@@ -192,8 +193,8 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       expect(json(atMedium).results.find((r: any) => r.version === "4.17.21").findings).toEqual([])
 
       const pinned = json(pip)
-      expect(pinned.format).toBe("requirements")
-      expect(pinned.skipped.map((s: any) => s.reason)).toEqual(["not an exact pin (a range)"])
+      expect(pinned.inputs[0].format).toBe("requirements")
+      expect(pinned.inputs[0].skipped.map((s: any) => s.reason)).toEqual(["not an exact pin (a range)"])
       expect(pinned.results.map((r: any) => [r.file, r.line])).toEqual([[requirements, 1], [requirements, 2]])
       for (const result of pinned.results) {
         const expected = yield* manager.matches("PyPI", result.name, result.version)
@@ -203,19 +204,99 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
 
       // `scan DIR`: the PURL list is not recognized by name, the requirements file is; both files' results carry their file.
       const scanned = json(directory)
-      expect(scanned.format).toBe("directory")
+      expect(scanned.inputs.map((i: any) => [i.file, i.format])).toEqual([[requirements, "requirements"]])
       expect(scanned.results.map((r: any) => `${r.file}:${r.line} ${r.name}@${r.version}`)).toEqual([
         `${requirements}:1 Django@4.2.1`,
         `${requirements}:2 jinja2@2.11.2`
       ])
     }))
 
+  it.effect("--demo says so first and last in every format; each format is valid; not covered and undetermined fail the gate unless allowed", () =>
+    Effect.gen(function*() {
+      const manager = yield* VulnerabilityManager.VulnerabilityManager
+      const dir = mkdtempSync(join(tmpdir(), "vulnera-cli-honest-"))
+      const uncovered = join(dir, "uncovered.txt")
+      writeFileSync(uncovered, "pkg:hex/plug@1.0.0\npkg:npm/lodash@4.17.21\n")
+      const undetermined = join(dir, "undetermined.txt")
+      writeFileSync(undetermined, "pkg:npm/lodash@latest\n")
+      const [notCovered, allowed, notCoveredJson, undeterminedJson, ignored, table, asJson, sarif, cyclonedx, markdown] = yield* Effect.all([
+        cli(["scan", uncovered, "--demo"]),
+        cli(["scan", uncovered, "--demo", "--allow-uncovered"]),
+        cli(["scan", uncovered, "--demo", "--json"]),
+        cli(["scan", undetermined, "--demo", "--format", "json"]),
+        cli(["scan", undetermined, "--demo", "--ignore-undetermined"]),
+        cli(["scan", lockfilePath, "--demo", "--format", "table"]),
+        cli(["scan", lockfilePath, "--demo", "--format", "json"]),
+        cli(["scan", lockfilePath, "--demo", "--format", "sarif"]),
+        cli(["scan", lockfilePath, "--demo", "--format", "cyclonedx"]),
+        cli(["scan", lockfilePath, "--demo", "--format", "markdown"])
+      ], { concurrency: 3 })
+      rmSync(dir, { recursive: true, force: true })
+      const advisories = new Set(Array.from(snapshotIds().values()).flat()).size
+      const notice = `DEMO DATA: this report uses the bundled demo snapshot (${advisories} advisories in ${snapshotEcosystems.length} ecosystems)`
+
+      // Not covered: Hex was never synced, so plug is "not covered", never "ok"; exit 1 unless allowed.
+      expect(notCovered.code).toBe(1)
+      expect(notCovered.stdout).toMatch(/^plug@1\.0\.0\s+Hex\s+not-covered/m)
+      expect(notCovered.stdout).toMatch(/^fail: 1 dependency not covered/m)
+      expect(allowed.code, allowed.stdout).toBe(0)
+      const uncoveredReport = json(notCoveredJson)
+      expect(uncoveredReport.results.map((r: any) => [r.name, r.status])).toEqual([["plug", "not-covered"], ["lodash", "ok"]])
+      expect(uncoveredReport.coverage.map((c: any) => c.ecosystem).sort()).toEqual(snapshotEcosystems.map((e) => e.toLowerCase()).sort())
+
+      // Undetermined: "latest" is no version, so no lodash advisory can be evaluated: counted, with why.
+      const expected = yield* manager.matchesWithOptions("npm", "lodash", "latest", {})
+      expect(expected.undetermined.length).toBeGreaterThan(0)
+      expect(undeterminedJson.code).toBe(1)
+      const lodash = json(undeterminedJson).results[0]
+      expect(lodash.status).toBe("undetermined")
+      expect(lodash.undetermined.count).toBe(expected.undetermined.length)
+      expect(lodash.undetermined.advisories.map((u: any) => u.id).sort()).toEqual(expected.undetermined.map((u) => u.id).sort())
+      expect(lodash.undetermined.advisories[0].reasons[0]).toContain("latest")
+      expect(ignored.code, ignored.stdout).toBe(0)
+      expect(ignored.stdout).toMatch(/^lodash@latest\s+npm\s+undetermined\s+\d+/m)
+
+      // The notice: first and last line of the text formats, first and last key of JSON.
+      for (const run of [notCovered, table, markdown]) {
+        const lines = run.stdout.trimEnd().split("\n")
+        expect(lines[0]).toContain(notice)
+        expect(lines[lines.length - 1]).toContain(notice)
+      }
+      const document = json(asJson)
+      const keys = Object.keys(document)
+      expect(document[keys[0]!]).toContain(notice)
+      expect(document[keys[keys.length - 1]!]).toContain(notice)
+      expect(document.results.length).toBe(snapshotLockfile().length)
+
+      const log = json(sarif)
+      expect(sarifErrors(log)).toEqual([])
+      expect(log.runs[0].properties.notice).toContain(notice)
+      const findingIds = new Set(document.results.flatMap((r: any) => r.findings.map((f: any) => f.id)))
+      expect(new Set(log.runs[0].tool.driver.rules.map((r: any) => r.id))).toEqual(findingIds)
+      expect(log.runs[0].results.length).toBe(document.summary.findings)
+      for (const result of log.runs[0].results) {
+        expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe(document.inputs[0].file)
+      }
+
+      const bom = json(cyclonedx)
+      expect(yield* Effect.promise(() => cycloneDxErrors(bom))).toBeNull()
+      expect(bom.metadata.properties[0].value).toContain(notice)
+      expect(bom.components).toHaveLength(snapshotLockfile().length)
+      expect(bom.vulnerabilities).toHaveLength(document.summary.findings)
+
+      expect(markdown.stdout).toContain("| dependency | advisory | severity | EPSS | KEV | fixed in | summary |")
+      for (const run of [table, asJson, sarif, cyclonedx, markdown]) {
+        expect(run.code).toBe(1)
+        noStackTrace(run)
+      }
+    }), 300_000)
+
   it.effect("in memory: query prints the table's key rows; --kev-only --json keeps only KEV-listed advisories", () =>
     Effect.gen(function*() {
       const manager = yield* VulnerabilityManager.VulnerabilityManager
       const [table, kevOnly] = yield* Effect.all([
-        cli(["query", "npm", "jquery", "--version", "3.4.1", "--enriched", "--offline"]),
-        cli(["query", "NPM", "jQuery", "--version=3.4.1", "--kev-only", "--json", "--offline"])
+        cli(["query", "npm", "jquery", "--version", "3.4.1", "--enriched", "--demo"]),
+        cli(["query", "NPM", "jQuery", "--version=3.4.1", "--kev-only", "--json", "--demo"])
       ], { concurrency: 2 })
       expect(table.code).toBe(0)
       const expected = yield* manager.matches("npm", "jquery", "3.4.1")
@@ -237,10 +318,10 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       expect(answer.findings.every((f: any) => f.kev === true && f.advisory.id === f.id)).toBe(true)
     }))
 
-  it.effect("Redis: sync --offline --enrichment, then health, query, scan and reset-sync as separate processes", () =>
+  it.effect("Redis: sync --demo --enrichment, then health, query, scan and reset-sync as separate processes", () =>
     Effect.gen(function*() {
       const redis = ["--redis", server.current().url]
-      const sync = yield* cli(["sync", "--offline", "--enrichment", ...redis])
+      const sync = yield* cli(["sync", "--demo", "--enrichment", ...redis])
       expect(sync.code, sync.stderr).toBe(0)
       const ids = snapshotIds()
       for (const ecosystem of snapshotEcosystems) {
@@ -271,7 +352,7 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
         const all = yield* manager.query("npm", result.name)
         expect(result.findings.map((f: any) => f.id).sort()).toEqual(npmOracleAffected(all, result.name, result.version))
       }
-      expect(scan.code).toBe(report.atOrAboveFailOn > 0 ? 1 : 0)
+      expect(scan.code).toBe(report.gate.atOrAboveFailOn > 0 ? 1 : 0)
 
       const reset = yield* cli(["reset-sync", "osv.NPM", ...redis])
       expect(reset.code).toBe(0)
@@ -313,7 +394,7 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       const jqueryRow = run.stdout.split("\n").find((l) => /^jquery@3\.4\.1\s+GHSA-jpcq-cgw6-v4j6\s/.test(l))
       expect(jqueryRow).toMatch(/\sKEV\s/)
       expect(run.stdout).toContain("known exploited (CISA KEV): GHSA-jpcq-cgw6-v4j6 in jquery@3.4.1")
-      const summary = /^(\d+) dependencies checked .* (\d+) vulnerable, (\d+) findings/m.exec(run.stdout)
+      const summary = /^(\d+) dependencies checked .*: (\d+) vulnerable, .*; (\d+) findings/m.exec(run.stdout)
       expect(Number(summary![1])).toBe(snapshotLockfile().length)
       expect(Number(summary![3])).toBeGreaterThan(0)
     }))

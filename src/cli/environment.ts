@@ -30,6 +30,7 @@ export const displayPath = (path: string): string => {
 
 /** `--redis URL`: overrides `REDIS_URL`. */
 export const redisOption = Options.text("redis").pipe(
+  Options.withPseudoName("URL"),
   Options.withDescription(
     "Redis/DragonflyDB URL (redis://[user:password@]host[:port][/db], rediss:// for TLS). Default: the REDIS_URL " +
       "environment variable; without either, an in-memory store that lives only for this one run."
@@ -37,16 +38,23 @@ export const redisOption = Options.text("redis").pipe(
   Options.optional
 )
 
-/** `--offline`: load the bundled snapshot first. */
-export const offlineOption = Options.boolean("offline").pipe(
+/** `--demo`: load the bundled demo snapshot first (reports then say so in their first and last line). */
+export const demoOption = Options.boolean("demo").pipe(
   Options.withDescription(
-    "Sync the bundled offline snapshot (examples/data: real OSV, KEV and EPSS data) into the store before " +
-      "running. No network access."
+    "Use the bundled demo snapshot (examples/data: a few hundred real OSV records, a KEV and an EPSS subset) " +
+      "instead of synced data: it is synced into the store first, no network access. Reports say so in their " +
+      "first and last line; the demo is not a complete advisory database."
   )
 )
 
+/** The line every report made from the demo snapshot starts and ends with. */
+export const demoNotice = (advisories: number, ecosystems: number): string =>
+  `DEMO DATA: this report uses the bundled demo snapshot (${advisories} advisories in ${ecosystems} ecosystems), ` +
+  "not a synced advisory database; findings are incomplete."
+
 /** `--snapshot DIR`: load a snapshot directory first. */
 export const snapshotOption = Options.directory("snapshot", { exists: "yes" }).pipe(
+  Options.withPseudoName("DIR"),
   Options.withDescription(
     "Sync a local mirror in the upstream layouts (DIR/osv/<Ecosystem>/all.zip + modified_id.csv, " +
       "DIR/osv/ecosystems.txt, DIR/kev/known_exploited_vulnerabilities.json, DIR/epss/epss_scores-current.csv.gz) " +
@@ -55,8 +63,8 @@ export const snapshotOption = Options.directory("snapshot", { exists: "yes" }).p
   Options.optional
 )
 
-/** `--redis`, `--offline`, `--snapshot`: the options of every command that reads synced data. */
-export const storeAndDataOptions = { redis: redisOption, offline: offlineOption, snapshot: snapshotOption } as const
+/** `--redis`, `--demo`, `--snapshot`: the options of every command that reads synced data. */
+export const storeAndDataOptions = { redis: redisOption, demo: demoOption, snapshot: snapshotOption } as const
 
 /** The store a command uses. */
 export interface StoreChoice {
@@ -81,7 +89,13 @@ export const chooseStore = (flag: Option.Option<string>): Effect.Effect<StoreCho
 /** Where advisories and enrichment come from. */
 export type DataChoice =
   | { readonly _tag: "Upstream"; readonly ecosystems: Option.Option<ReadonlyArray<string>> }
-  | { readonly _tag: "Snapshot"; readonly dir: string; readonly ecosystems: ReadonlyArray<string> }
+  | {
+    readonly _tag: "Snapshot"
+    readonly dir: string
+    readonly ecosystems: ReadonlyArray<string>
+    /** The bundled demo snapshot (`--demo`), not a user's mirror. */
+    readonly demo: boolean
+  }
 
 /** The upstream sources with their configured (or default) ecosystems. */
 export const upstream: DataChoice = { _tag: "Upstream", ecosystems: Option.none() }
@@ -113,18 +127,18 @@ const resolveEcosystems = (
       : Effect.succeed(name.trim())
   }).pipe(Effect.map((list) => Array.from(new Set(list))))
 
-/** The data for `--offline` / `--snapshot DIR` (none: upstream), narrowed to `ecosystems` when given. */
+/** The data for `--demo` / `--snapshot DIR` (none: upstream), narrowed to `ecosystems` when given. */
 export const chooseData = (options: {
-  readonly offline: boolean
+  readonly demo: boolean
   readonly snapshot: Option.Option<string>
   readonly ecosystems?: ReadonlyArray<string>
 }): Effect.Effect<DataChoice, CliExit, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const wanted = options.ecosystems ?? []
-    if (options.offline && Option.isSome(options.snapshot)) {
-      return yield* usage("use either --offline or --snapshot DIR, not both")
+    if (options.demo && Option.isSome(options.snapshot)) {
+      return yield* usage("use either --demo or --snapshot DIR, not both")
     }
-    const dir = options.offline ? Option.some(bundledSnapshotDir) : options.snapshot
+    const dir = options.demo ? Option.some(bundledSnapshotDir) : options.snapshot
     if (Option.isNone(dir)) {
       return {
         _tag: "Upstream",
@@ -135,10 +149,10 @@ export const chooseData = (options: {
     }
     const available = yield* readSnapshotEcosystems(dir.value)
     const ecosystems = wanted.length === 0 ? available : yield* resolveEcosystems(wanted, available, true)
-    return { _tag: "Snapshot", dir: dir.value, ecosystems } as const
+    return { _tag: "Snapshot", dir: dir.value, ecosystems, demo: options.demo } as const
   })
 
-/** Whether the command syncs before it runs (`--offline`, `--snapshot`). */
+/** Whether the command syncs before it runs (`--demo`, `--snapshot`). */
 export const isSnapshot = (data: DataChoice): data is Extract<DataChoice, { _tag: "Snapshot" }> =>
   data._tag === "Snapshot"
 
@@ -232,19 +246,19 @@ export const requireData = (store: StoreChoice) =>
     return Effect.fail(
       store.kind === "memory"
         ? usage(
-          "the in-memory store is empty (it lives only for one run): add --offline to load the bundled snapshot, " +
+          "the in-memory store is empty (it lives only for one run): add --demo to try the bundled demo snapshot, " +
             "use --redis URL or REDIS_URL after `vulnera sync`, or try `vulnera demo`"
         )
-        : usage(`the store at ${store.display} holds no advisories: run \`vulnera sync\` first (or add --offline)`)
+        : usage(`the store at ${store.display} holds no advisories: run \`vulnera sync\` first (or add --demo)`)
     )
   })
 
 /**
- * Runs `body` with the manager over the store and data chosen by `--redis`, `--offline` and
+ * Runs `body` with the manager over the store and data chosen by `--redis`, `--demo` and
  * `--snapshot` (OSV narrowed to `ecosystems` when given).
  */
 export const withManager = <A, E, R>(
-  args: { readonly redis: Option.Option<string>; readonly offline: boolean; readonly snapshot: Option.Option<string> },
+  args: { readonly redis: Option.Option<string>; readonly demo: boolean; readonly snapshot: Option.Option<string> },
   body: (store: StoreChoice, data: DataChoice) => Effect.Effect<A, E, R>,
   ecosystems?: ReadonlyArray<string>
 ): Effect.Effect<
@@ -254,6 +268,6 @@ export const withManager = <A, E, R>(
 > =>
   Effect.gen(function*() {
     const store = yield* chooseStore(args.redis)
-    const data = yield* chooseData({ offline: args.offline, snapshot: args.snapshot, ...(ecosystems ? { ecosystems } : {}) })
+    const data = yield* chooseData({ demo: args.demo, snapshot: args.snapshot, ...(ecosystems ? { ecosystems } : {}) })
     return yield* body(store, data).pipe(Effect.provide(managerLayer(store, data)))
   })

@@ -3,8 +3,8 @@
  *
  * | code | meaning |
  * | --- | --- |
- * | 0 | done (for `scan`: nothing at or above `--fail-on`) |
- * | 1 | findings at or above `--fail-on`; a sync unit failed or was partial (records rejected); an upstream source failed; corrupt stored data; an internal error |
+ * | 0 | done (for `scan`: the gate passed) |
+ * | 1 | `scan`: the gate failed (findings at or above `--fail-on`, not covered, undetermined, a failed lookup); a sync unit failed or was partial (records rejected); an upstream source failed; corrupt stored data; an internal error |
  * | 2 | bad arguments or configuration (usage is printed), an unknown ecosystem, or nothing to query |
  * | 3 | the store (Redis/Dragonfly) is unreachable, stayed unreachable during a sync, or failed |
  * | 130 | interrupted (Ctrl-C, SIGINT) |

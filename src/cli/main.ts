@@ -4,7 +4,7 @@
  * messages in `./failure.ts`. Parsing is @effect/cli's; this file wires the commands, maps every
  * outcome to an exit code and one-line message, and keeps library log output off stdout.
  */
-import { Command, HelpDoc, Usage } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
 import { demoCommand } from "./commands/demo.js"
@@ -15,6 +15,8 @@ import { resetSyncCommand } from "./commands/reset.js"
 import { scanCommand } from "./commands/scan.js"
 import { syncCommand } from "./commands/sync.js"
 import { type CliExit, ExitCode, fromCause, usage } from "./failure.js"
+import { helpText, helpWidth, rootHelpText, usageLine } from "./help.js"
+import { cliVersion } from "./options.js"
 import { painter, stripAnsi } from "./table.js"
 
 const subcommands = [
@@ -28,17 +30,19 @@ const subcommands = [
   demoCommand
 ] as const
 
+/** What `vulnera --help` says first. */
+const rootDescription =
+  "A local, always-queryable copy of security advisories (OSV, CISA KEV, FIRST EPSS, OSS Index). Store: " +
+  "--redis URL or REDIS_URL (Redis/DragonflyDB), otherwise in memory for one run. Try `vulnera demo`. " +
+  "Exit codes: 0 ok, 1 a failed scan gate / a failed or partial sync / a failed source, 2 bad arguments, " +
+  "3 store unreachable, 130 interrupted (SIGINT), 143 terminated (SIGTERM)."
+
 const root = Command.make("vulnera", {}, () => Effect.fail(usage("missing command", ""))).pipe(
-  Command.withDescription(
-    "A local, always-queryable copy of security advisories (OSV, CISA KEV, FIRST EPSS, OSS Index). Store: " +
-      "--redis URL or REDIS_URL (Redis/DragonflyDB), otherwise in memory for one run. Try `vulnera demo`. " +
-      "Exit codes: 0 ok, 1 findings at --fail-on / a failed or partial sync / a failed source, 2 bad arguments, " +
-      "3 store unreachable, 130 interrupted (SIGINT), 143 terminated (SIGTERM)."
-  ),
+  Command.withDescription(rootDescription),
   Command.withSubcommands(subcommands)
 )
 
-const cli = Command.run(root, { name: "vulnera", version: "0.1.0" })
+const cli = Command.run(root, { name: "vulnera", version: cliVersion })
 
 /**
  * `--version` is @effect/cli's built-in flag on every command (it prints the program version and
@@ -52,28 +56,38 @@ const rewriteVersionFlag = (argv: ReadonlyArray<string>): ReadonlyArray<string> 
   )
 }
 
-const plainUnlessColored = (text: string) => (painter(process.stderr).enabled ? text : stripAnsi(text))
 
-const usages: ReadonlyArray<readonly [name: string, usage: Usage.Usage]> = [
-  ["sync", Command.getUsage(syncCommand)],
-  ["query", Command.getUsage(queryCommand)],
-  ["scan", Command.getUsage(scanCommand)],
-  ["ossindex", Command.getUsage(ossIndexCommand)],
-  ["health", Command.getUsage(healthCommand)],
-  ["reset-sync", Command.getUsage(resetSyncCommand)],
-  ["invalidate-ossindex", Command.getUsage(invalidateOssIndexCommand)],
-  ["demo", Command.getUsage(demoCommand)]
+const named: ReadonlyArray<readonly [name: string, command: Command.Command<any, any, any, any>]> = [
+  ["sync", syncCommand],
+  ["query", queryCommand],
+  ["scan", scanCommand],
+  ["ossindex", ossIndexCommand],
+  ["health", healthCommand],
+  ["reset-sync", resetSyncCommand],
+  ["invalidate-ossindex", invalidateOssIndexCommand],
+  ["demo", demoCommand]
 ]
 
-/** The usage of the command named in argv, or the list of commands. */
+/** The usage of the command named in argv, or the list of commands (stderr, after a usage error). */
 const usageText = (argv: ReadonlyArray<string>): string => {
-  const entry = usages.find(([name]) => name === argv[2])
+  const entry = named.find(([name]) => name === argv[2])
   if (entry === undefined) {
-    return `usage: vulnera <command> [options]   (commands: ${usages.map(([name]) => name).join(", ")})\n` +
+    return `usage: vulnera <command> [options]   (commands: ${named.map(([name]) => name).join(", ")})\n` +
       "run `vulnera --help` or `vulnera <command> --help` for details\n"
   }
-  return `usage: vulnera ${plainUnlessColored(HelpDoc.toAnsiText(Usage.getHelp(entry[1]))).trim()}\n` +
+  return `${usageLine(entry[0], entry[1], helpWidth(process.stderr))}\n` +
     `run \`vulnera ${entry[0]} --help\` for details\n`
+}
+
+/**
+ * `vulnera [<command>] --help` (or `-h`): our help text (see `help.ts`) instead of @effect/cli's,
+ * or `undefined` when argv does not ask for help.
+ */
+const helpRequest = (argv: ReadonlyArray<string>): string | undefined => {
+  const args = argv.slice(2)
+  if (!args.some((a) => a === "--help" || a === "-h")) return undefined
+  const entry = named.find(([name]) => name === args[0])
+  return entry === undefined ? rootHelpText(rootDescription, named) : helpText(entry[0], entry[1])
 }
 
 let exitCode: number = ExitCode.ok
@@ -104,7 +118,11 @@ const plain = (base: Console.Console): Console.Console => {
   return { ...base, log: (...args) => base.log(...strip(process.stdout)(args)), error: (...args) => base.error(...strip(process.stderr)(args)) }
 }
 
-const program = Console.consoleWith((base) => Effect.withConsole(cli(argv), plain(base))).pipe(
+const help = helpRequest(argv)
+
+const program = Console.consoleWith((base) =>
+  help === undefined ? Effect.withConsole(cli(argv), plain(base)) : Console.log(help.trimEnd())
+).pipe(
   Effect.catchAllCause((cause) => report(fromCause(cause), argv)),
   // Library warnings (e.g. "sync unit failed") repeat what the commands report; keep them off stdout.
   Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),

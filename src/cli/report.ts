@@ -1,86 +1,18 @@
 /**
- * The vulnerability report of a dependency list (shared by `vulnera scan` and the demo): every
- * dependency checked in one `queryBatch` with enrichment, then a table of dependencies, a table of
- * findings, and a summary, or the same as JSON.
+ * The text report of a `ScanReport` (shared by `vulnera scan` and the demo): a table of
+ * dependencies with their status, undetermined count and upgrade, a table of findings, the
+ * ignored findings with their reasons, and a summary with the gate's verdict. The demo notice,
+ * when set, is the first and the last line.
  */
-import { Effect } from "effect"
 import { severityOrder } from "../Advisory.js"
-import * as PackageKey from "../PackageKey.js"
-import * as VulnerabilityManager from "../VulnerabilityManager.js"
-import { atOrAbove, byRisk, epssCell, type Finding, fixedCell, kevCell, severityCell, type Threshold, toFinding } from "./findings.js"
-import type * as Manifest from "../Manifest.js"
+import type { Finding } from "../Finding.js"
+import { verdictText } from "../internal/report/markdown.js"
+import * as Remediation from "../Remediation.js"
+import * as ScanReport from "../ScanReport.js"
+import { epssCell, kevCell, severityCell } from "./findings.js"
 import { type Painter, renderTable, truncate } from "./table.js"
 
-/** A dependency as scanned: with the file (and line, when known) that declares it. */
-export type Dependency = Manifest.LocatedDependency
-
-/** What `scan` checks: the dependencies of one file or of every file found in a directory. */
-export interface ScanInput {
-  /** The format, or `directory` for a directory scan. */
-  readonly format: string
-  readonly files: ReadonlyArray<Manifest.ManifestFile>
-  readonly dependencies: ReadonlyArray<Dependency>
-  readonly skipped: ReadonlyArray<Manifest.LocatedSkipped>
-}
-
-/** One dependency's result. */
-export interface DependencyResult {
-  readonly dependency: Dependency
-  readonly findings: ReadonlyArray<Finding>
-  /** Why the lookup failed, when it did (the dependency is then unchecked). */
-  readonly error: string | undefined
-  readonly storeFailure: boolean
-}
-
-/** A checked dependency list. */
-export interface ScanReport {
-  readonly file: string
-  readonly manifest: ScanInput
-  readonly results: ReadonlyArray<DependencyResult>
-}
-
-/** Checks every dependency with one `queryBatch` (enriched: EPSS and KEV from the store). */
-export const scanManifest = (file: string, manifest: ScanInput) =>
-  Effect.gen(function*() {
-    const manager = yield* VulnerabilityManager.VulnerabilityManager
-    const outcome = yield* manager.queryBatch(
-      manifest.dependencies.map((d) => ({ ecosystem: d.ecosystem, name: d.name, version: d.version })),
-      { enriched: true }
-    )
-    const results = outcome.results.map((result, i): DependencyResult => {
-      const dependency = manifest.dependencies[i]!
-      if (result._tag === "Failure") {
-        return { dependency, findings: [], error: result.error.message, storeFailure: result.error._tag === "StoreError" }
-      }
-      const key = PackageKey.unsafeMake(dependency.ecosystem, dependency.name)
-      return {
-        dependency,
-        findings: result.advisories.map((a) => toFinding(a, key)).sort(byRisk),
-        error: undefined,
-        storeFailure: false
-      }
-    })
-    return { file, manifest, results } satisfies ScanReport
-  })
-
-/** The findings at or above the threshold. */
-export const gated = (
-  report: ScanReport,
-  gate: Gate
-): ReadonlyArray<{ readonly dependency: Dependency; readonly finding: Finding }> =>
-  report.results.flatMap((r) =>
-    r.findings
-      .filter((f) => atOrAbove(f, gate.failOn) && !(gate.ignoreUnrated && f.severity === null && gate.failOn !== "any"))
-      .map((finding) => ({ dependency: r.dependency, finding }))
-  )
-
-/** The CI gate: `--fail-on` and whether unrated findings are left out of it (`--ignore-unrated`). */
-export interface Gate {
-  readonly failOn: Threshold
-  readonly ignoreUnrated: boolean
-}
-
-const label = (d: Dependency) => `${d.name}@${d.version}`
+const label = (d: ScanReport.ScannedDependency) => `${d.name}@${d.version}`
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
@@ -94,54 +26,42 @@ const severityBreakdown = (findings: ReadonlyArray<Finding>): string => {
   return [...levels, ...(unrated > 0 ? [`${unrated} unrated`] : [])].join(", ")
 }
 
-/** The finding with the highest severity (an unrated one only when none is rated). */
-const highest = (findings: ReadonlyArray<Finding>): Finding | undefined => {
-  const rank = (f: Finding) => (f.severity === null ? -1 : severityOrder.indexOf(f.severity) * 100 + (f.cvss ?? 0))
-  return findings.reduce<Finding | undefined>((best, f) => (best === undefined || rank(f) > rank(best) ? f : best), undefined)
-}
+const statusCell = (d: ScanReport.DependencyReport, paint: Painter): string =>
+  d.status === "vulnerable"
+    ? paint.paint("vulnerable", "red", "bold")
+    : d.status === "ok"
+    ? paint.paint("ok", "green")
+    : d.status === "error"
+    ? paint.paint("error", "red")
+    : paint.paint(d.status, "yellow")
 
-/** The text report: dependencies, findings, summary (and the gate's verdict when `failOn` is set). */
+/** The text report (the gate's verdict last when `gate` is set). */
 export const renderReport = (
-  report: ScanReport,
-  options: { readonly paint: Painter; readonly gate?: Gate | undefined }
+  report: ScanReport.ScanReport,
+  options: { readonly paint: Painter; readonly gate?: ScanReport.Gate | undefined }
 ): string => {
   const { paint } = options
-  const dependencyRows = report.results.map((r) => {
-    const top = highest(r.findings)
-    return [
-      label(r.dependency),
-      r.dependency.ecosystem,
-      r.error !== undefined
-        ? paint.paint("error", "red")
-        : r.findings.length === 0
-        ? paint.paint("ok", "green")
-        : paint.paint(String(r.findings.length), "bold"),
-      top === undefined ? "" : severityCell(top, paint),
-      r.findings.some((f) => f.kev === true) ? paint.paint("KEV", "red", "bold") : "",
-      r.error ?? r.findings.map((f) => f.id).join(", ")
-    ]
-  })
   const dependencies = renderTable(
     [
       { header: "dependency" },
       { header: "ecosystem" },
+      { header: "status" },
       { header: "findings", align: "right" },
-      { header: "highest" },
+      { header: "undetermined", align: "right" },
       { header: "KEV" },
-      { header: "advisories", maxWidth: 70 }
+      { header: "remediation", maxWidth: 60 }
     ],
-    dependencyRows
+    report.dependencies.map((d) => [
+      label(d.dependency),
+      d.dependency.ecosystem,
+      statusCell(d, paint),
+      d.findings.length === 0 ? "" : String(d.findings.length),
+      d.undetermined.length === 0 ? "" : String(d.undetermined.length),
+      d.findings.some((f) => f.kev === true) ? paint.paint("KEV", "red", "bold") : "",
+      d.error ?? (d.status === "not-covered" ? `not covered: no completed sync of ${d.dependency.ecosystem}` : Remediation.describe(d.remediation))
+    ])
   )
-  const all = report.results.flatMap((r) => r.findings.map((finding) => ({ dependency: r.dependency, finding })))
-  const findingRows = all.map(({ dependency, finding }) => [
-    label(dependency),
-    finding.id,
-    severityCell(finding, paint),
-    epssCell(finding),
-    kevCell(finding, paint),
-    fixedCell(finding),
-    truncate(finding.summary ?? "", 60)
-  ])
+  const all = report.dependencies.flatMap((d) => d.findings.map((finding) => ({ dependency: d.dependency, finding })))
   const findings = renderTable(
     [
       { header: "dependency" },
@@ -150,67 +70,82 @@ export const renderReport = (
       { header: "EPSS", align: "right" },
       { header: "KEV" },
       { header: "fixed in" },
-      { header: "summary" }
+      { header: "summary", maxWidth: 60 }
     ],
-    findingRows
+    all.map(({ dependency, finding }) => [
+      label(dependency),
+      finding.id,
+      severityCell(finding, paint),
+      epssCell(finding),
+      kevCell(finding, paint),
+      finding.fixedIn ?? "no fix",
+      finding.summary ?? ""
+    ])
   )
-  const vulnerable = report.results.filter((r) => r.findings.length > 0).length
-  const failed = report.results.filter((r) => r.error !== undefined)
-  const kev = all.filter((f) => f.finding.kev === true)
+  const s = ScanReport.summarize(report)
   const summary = [
-    `${count(report.results.length, "dependency", "dependencies")} checked (${report.manifest.format}: ${report.file}), ` +
-    `${vulnerable} vulnerable, ${count(all.length, "finding")}${all.length > 0 ? ` (${severityBreakdown(all.map((f) => f.finding))})` : ""}`
+    `${count(s.dependencies, "dependency", "dependencies")} checked (${report.inputs.map((i) => `${i.format}: ${i.file}`).join(", ")}): ` +
+    `${s.vulnerable} vulnerable, ${s.notCovered} not covered, ${s.undetermined} undetermined, ${s.ok} ok` +
+    `${s.errors > 0 ? `, ${s.errors} failed` : ""}; ${count(all.length, "finding")}` +
+    `${all.length > 0 ? ` (${severityBreakdown(all.map((f) => f.finding))})` : ""}` +
+    `${s.ignored > 0 ? `, ${s.ignored} ignored` : ""}`
   ]
+  const kev = all.filter((f) => f.finding.kev === true)
   if (kev.length > 0) {
     summary.push(
       `${paint.paint("known exploited (CISA KEV)", "red", "bold")}: ` +
         kev.map(({ dependency, finding }) => `${finding.id} in ${label(dependency)}`).join(", ")
     )
   }
-  if (failed.length > 0) summary.push(`${paint.paint(`${failed.length} not checked`, "red")} (lookup failed; see the table)`)
-  if (report.manifest.skipped.length > 0) {
+  const uncovered = Array.from(new Set(report.dependencies.filter((d) => d.status === "not-covered").map((d) => d.dependency.ecosystem)))
+  if (uncovered.length > 0) {
     summary.push(
-      `${count(report.manifest.skipped.length, "entry", "entries")} skipped: ` +
-        truncate(report.manifest.skipped.map((s) => `${s.line === undefined ? "" : `line ${s.line}: `}${s.text} (${s.reason})`).join("; "), 300)
+      `${paint.paint("not covered", "yellow")}: no completed sync of ${uncovered.join(", ")} in the store ` +
+        `(covered: ${report.coverage.ecosystems.map((c) => c.ecosystem).join(", ") || "none"}); run \`vulnera sync --ecosystem <name>\``
+    )
+  }
+  const undetermined = report.dependencies.filter((d) => d.undetermined.length > 0)
+  for (const d of undetermined) {
+    summary.push(
+      `${paint.paint("undetermined", "yellow")} ${label(d.dependency)}: ${count(d.undetermined.length, "advisory", "advisories")} ` +
+        `could not be evaluated: ${truncate(d.undetermined.map((u) => `${u.id} (${u.reasons.join("; ")})`).join(", "), 300)}`
+    )
+  }
+  for (const d of report.dependencies) {
+    for (const { finding, rule } of d.ignored) {
+      summary.push(
+        `${paint.paint("ignored", "dim")} ${finding.id} in ${label(d.dependency)}: ${rule.reason ?? "no reason given"} ` +
+          `(${rule.file}${rule.until === null ? "" : `, until ${rule.until.toISOString().slice(0, 10)}`})`
+      )
+    }
+  }
+  for (const rule of report.expiredIgnores) {
+    summary.push(
+      `${paint.paint("expired ignore entry", "yellow")} ${rule.id} in ${rule.file} (until ${rule.until?.toISOString().slice(0, 10)}): ` +
+        "no longer ignored; review it or extend `until`"
+    )
+  }
+  const skipped = report.inputs.flatMap((i) => i.skipped)
+  if (skipped.length > 0) {
+    summary.push(
+      `${count(skipped.length, "entry", "entries")} skipped: ` +
+        truncate(skipped.map((sk) => `${sk.entry} (${sk.reason})`).join("; "), 300)
     )
   }
   if (options.gate !== undefined) {
     const { failOn } = options.gate
-    const hits = gated(report, options.gate)
-    const unrated = hits.filter((h) => h.finding.severity === null).length
+    const verdict = ScanReport.gate(report, options.gate)
     summary.push(
-      hits.length === 0
+      !verdict.fails
         ? `${paint.paint("pass", "green")}: nothing at or above --fail-on ${failOn}`
-        : `${paint.paint("fail", "red", "bold")}: ${count(hits.length, "finding")} at or above --fail-on ${failOn}` +
-          (unrated > 0 && failOn !== "any"
-            ? ` (${unrated} of them unrated: no published severity counts as at or above; --ignore-unrated leaves them out)`
-            : "")
+        : `${paint.paint("fail", "red", "bold")}: ${verdictText(verdict)} (--fail-on ${failOn})` +
+          (verdict.unrated > 0 && failOn !== "any"
+            ? `; ${verdict.unrated} unrated: no published severity counts as at or above (--ignore-unrated leaves them out)`
+            : "") +
+          (verdict.uncovered.length > 0 ? "; --allow-uncovered accepts not-covered dependencies" : "") +
+          (verdict.undetermined > 0 ? "; --ignore-undetermined accepts undetermined advisories" : "")
     )
   }
-  return [dependencies, "", ...(all.length > 0 ? [findings, ""] : []), ...summary].join("\n")
-}
-
-/** The `--json` form of a report. */
-export const reportJson = (report: ScanReport, gate: Gate | undefined) => {
-  const all = report.results.flatMap((r) => r.findings)
-  return {
-    file: report.file,
-    format: report.manifest.format,
-    dependencies: report.results.length,
-    vulnerable: report.results.filter((r) => r.findings.length > 0).length,
-    findings: all.length,
-    failOn: gate?.failOn ?? null,
-    ignoreUnrated: gate?.ignoreUnrated ?? null,
-    atOrAboveFailOn: gate === undefined ? null : gated(report, gate).length,
-    results: report.results.map((r) => ({
-      ecosystem: r.dependency.ecosystem,
-      name: r.dependency.name,
-      version: r.dependency.version,
-      file: r.dependency.file,
-      line: r.dependency.line ?? null,
-      error: r.error ?? null,
-      findings: r.findings
-    })),
-    skipped: report.manifest.skipped
-  }
+  const notice = report.notice === null ? [] : [paint.paint(report.notice, "yellow", "bold")]
+  return [...notice, dependencies, "", ...(all.length > 0 ? [findings, ""] : []), ...summary, ...notice].join("\n")
 }

@@ -1,11 +1,14 @@
 /**
  * Plain-text tables and terminal colors for the command line.
  *
- * Hand-written (about 60 lines) rather than a table package: the output needs only left/right
- * alignment, width caps and ANSI-aware widths, and no table library is among the dependencies.
+ * The layout is hand-written (about 60 lines) rather than a table package: the output needs only
+ * left/right alignment and width caps. Widths come from `string-width` (East Asian wide characters
+ * take two columns, emoji sequences one glyph, ANSI sequences none) and cuts fall between grapheme
+ * clusters (`Intl.Segmenter`), so a cut never splits an emoji or a combining sequence.
  * Colors are used only when the stream is a terminal and `NO_COLOR` is unset
  * (https://no-color.org), so piped output and tests see plain text.
  */
+import stringWidth from "string-width"
 import type { Severity } from "../Advisory.js"
 
 /** Whether `stream` gets colors. */
@@ -61,12 +64,25 @@ const ansi = /\u001b\[[0-9;]*[A-Za-z]/g
 /** The text without ANSI sequences. */
 export const stripAnsi = (text: string): string => text.replace(ansi, "")
 
-/** Printed width of a string (ANSI sequences take no room). */
-export const visibleWidth = (text: string): number => stripAnsi(text).length
+/** Printed width of a string in terminal columns (ANSI sequences take no room, wide characters two). */
+export const visibleWidth = (text: string): number => stringWidth(text)
 
-/** Cuts plain text to `width` characters, marking the cut with `…`. */
-export const truncate = (text: string, width: number): string =>
-  text.length <= width ? text : width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" })
+
+/** Cuts plain text to `width` columns, marking the cut with `…`, never inside a grapheme cluster. */
+export const truncate = (text: string, width: number): string => {
+  if (visibleWidth(text) <= width) return text
+  const room = width <= 1 ? width : width - 1
+  let out = ""
+  let used = 0
+  for (const { segment } of graphemes.segment(text)) {
+    const w = stringWidth(segment)
+    if (used + w > room) break
+    out += segment
+    used += w
+  }
+  return width <= 1 ? out : `${out}…`
+}
 
 /** One column: its header, alignment and an optional width cap (cells are cut to it). */
 export interface Column {
@@ -83,7 +99,7 @@ export const renderTable = (columns: ReadonlyArray<Column>, rows: ReadonlyArray<
   const cells = rows.map((row) =>
     columns.map((column, i) => {
       const cell = row[i] ?? ""
-      return column.maxWidth !== undefined && visibleWidth(cell) === cell.length ? truncate(cell, column.maxWidth) : cell
+      return column.maxWidth !== undefined && stripAnsi(cell) === cell ? truncate(cell, column.maxWidth) : cell
     })
   )
   // A loop, not `Math.max(...cells)`: a scan of 100k dependencies would exceed the argument limit.

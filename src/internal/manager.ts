@@ -21,6 +21,7 @@ import { retryTransient } from "../Retry.js"
 import * as Sync from "../Sync.js"
 import * as Versions from "../Versions.js"
 import type {
+  Coverage,
   MatchReport,
   Options,
   PackageResult,
@@ -33,6 +34,16 @@ import { queryOssIndexCached } from "./ossIndexQuery.js"
 
 /** Units that are not advisory sources but have sync timestamps. */
 const enrichmentUnits = ["kev", "epss"] as const
+
+const coveragePrefix = "osv."
+
+/** The coverage named by sync times (`syncTimestamps` keys); units of other sources are ignored. */
+const coverageOf = (timestamps: ReadonlyMap<string, Date>): Coverage => ({
+  ecosystems: Array.from(timestamps.entries())
+    .filter(([unit]) => unit.startsWith(coveragePrefix) && unit.length > coveragePrefix.length)
+    .map(([unit, lastSync]) => ({ ecosystem: unit.slice(coveragePrefix.length), unit, lastSync }))
+    .sort((a, b) => a.ecosystem.localeCompare(b.ecosystem))
+})
 
 /** The services the manager is built from. */
 export interface ManagerServices {
@@ -250,6 +261,10 @@ export const makeManager = (
       Effect.withSpan("VulnerabilityManager.resetAllSyncs")
     ),
     lastSync,
-    syncStatus
+    syncStatus,
+    coverage: retryTransient(store.syncTimestamps).pipe(
+      Effect.map(coverageOf),
+      Effect.withSpan("VulnerabilityManager.coverage")
+    )
   } satisfies VulnerabilityManagerShape
 }

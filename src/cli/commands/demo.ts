@@ -12,6 +12,7 @@ import {
   bundledSnapshotDir,
   chooseData,
   chooseStore,
+  demoNotice,
   displayPath,
   managerLayer,
   redisOption,
@@ -19,7 +20,8 @@ import {
 } from "../environment.js"
 import { findings } from "../failure.js"
 import { summaryTable } from "../progress.js"
-import { renderReport, scanManifest } from "../report.js"
+import * as ScanReport from "../../ScanReport.js"
+import { renderReport } from "../report.js"
 import { painter } from "../table.js"
 import { healthLine } from "./health.js"
 import { readManifest } from "./scan.js"
@@ -44,8 +46,8 @@ export const demoCommand = Command.make(
     Effect.gen(function*() {
       const store = yield* chooseStore(args.redis)
       const data = args.live
-        ? yield* chooseData({ offline: false, snapshot: Option.none(), ecosystems: ["npm"] })
-        : yield* chooseData({ offline: true, snapshot: Option.none() })
+        ? yield* chooseData({ demo: false, snapshot: Option.none(), ecosystems: ["npm"] })
+        : yield* chooseData({ demo: true, snapshot: Option.none() })
       const paint = painter(process.stdout)
       const manifest = yield* readManifest(demoLockfile, Option.some("npm"))
       yield* Effect.gen(function*() {
@@ -64,11 +66,14 @@ export const demoCommand = Command.make(
         const health = yield* manager.healthCheck
         yield* Console.log(`${healthLine(health, store, paint)}\n`)
         yield* Console.log(`${paint.paint(`vulnerability report for ${displayPath(demoLockfile)}`, "bold")}\n`)
-        const report = yield* scanManifest(displayPath(demoLockfile), manifest)
+        const report = yield* ScanReport.scan(
+          manifest.files.map((f) => ScanReport.inputOf(f, displayPath)),
+          { notice: data._tag === "Snapshot" ? demoNotice(health.store.advisoryCount, data.ecosystems.length) : undefined }
+        )
         yield* Console.log(renderReport(report, { paint }))
         yield* Console.log(
-          "\nnext: `npx tsx src/cli/main.ts scan examples/data/purls.txt --offline` (many ecosystems), " +
-            "`... query npm jquery --version 3.4.1 --enriched --offline`, `... --help`"
+          "\nnext: `npx tsx src/cli/main.ts scan examples/data/purls.txt --demo` (many ecosystems), " +
+            "`... query npm jquery --version 3.4.1 --enriched --demo`, `... --help`"
         )
         if (outcome.failed) return yield* findings
       }).pipe(Effect.provide(managerLayer(store, data)))

@@ -11,6 +11,7 @@ import * as MatchOptions from "../../MatchOptions.js"
 import * as PackageKey from "../../PackageKey.js"
 import * as VulnerabilityManager from "../../VulnerabilityManager.js"
 import {
+  demoNotice,
   isSnapshot,
   requireData,
   storeAndDataOptions,
@@ -140,7 +141,9 @@ export const queryCommand = Command.make(
       const version = Option.map(args.version, (v) => v.trim())
       yield* withManager(args, (store, data) => Effect.gen(function*() {
         const manager = yield* VulnerabilityManager.VulnerabilityManager
-        if (isSnapshot(data)) yield* loadSnapshot(data)
+        const loaded = isSnapshot(data) ? yield* loadSnapshot(data) : undefined
+        // A report made from the demo snapshot says so first and last.
+        const notice = isSnapshot(data) && data.demo && loaded !== undefined ? demoNotice(loaded.advisories, loaded.ecosystems) : undefined
         const health = yield* requireData(store)
         const answer = yield* lookup(manager, args.ecosystem, args.name, version, filters).pipe(
           Effect.mapError((e) => (e._tag === "InvalidInput" ? usage(e.message, "query") : fromError(e)))
@@ -157,6 +160,7 @@ export const queryCommand = Command.make(
           const byId = new Map(answer.advisories.map((a) => [a.id, a]))
           return yield* Console.log(JSON.stringify(
             {
+              ...(notice === undefined ? {} : { notice }),
               ecosystem: args.ecosystem,
               name: shownName,
               version: Option.getOrNull(version),
@@ -165,7 +169,8 @@ export const queryCommand = Command.make(
               findings: findings.map((f) => ({ ...f, advisory: byId.get(f.id) })),
               groups: groups.map((g) => ({ primaryId: g.primaryId, ids: g.ids, advisories: g.advisories.map((a) => a.id) })),
               excluded: answer.excluded,
-              undetermined: answer.undetermined
+              undetermined: answer.undetermined,
+              ...(notice === undefined ? {} : { noticeEnd: notice })
             },
             null,
             2
@@ -199,15 +204,17 @@ export const queryCommand = Command.make(
           )
         }
         if (enriched && !enrichmentSynced) {
-          lines.push("note: no KEV/EPSS data in the store; run `vulnera sync --enrichment` (or use --offline).")
+          lines.push("note: no KEV/EPSS data in the store; run `vulnera sync --enrichment` (or use --demo).")
         }
+        if (notice !== undefined) lines.unshift(paint.paint(notice, "yellow", "bold"))
+        if (notice !== undefined) lines.push(paint.paint(notice, "yellow", "bold"))
         yield* Console.log(lines.join("\n"))
       }))
     })
 ).pipe(
   Command.withDescription(
     "Show the advisories of a package (with --version: those affecting that version) from the store. The store " +
-      "must hold data: use --redis URL / REDIS_URL after `vulnera sync`, or --offline to load the bundled snapshot " +
+      "must hold data: use --redis URL / REDIS_URL after `vulnera sync`, or --demo to load the bundled demo snapshot " +
       "first (the in-memory store starts empty on every run)."
   )
 )

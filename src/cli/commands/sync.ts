@@ -65,6 +65,7 @@ export const loadSnapshot = (data: Extract<DataChoice, { _tag: "Snapshot" }>) =>
           `${durationText(stats.durationMs + enrichment.durationMs)}\n`
       )
     )
+    return { advisories: count, ecosystems: stats.units.length }
   })
 
 const describeTarget = (store: StoreChoice, data: DataChoice) =>
@@ -109,7 +110,7 @@ export const syncCommand = Command.make(
     "Sync advisories from OSV (one unit per ecosystem; incremental after the first run) and, with --enrichment, " +
       "KEV and EPSS. Shows progress on a terminal (log lines otherwise) and a summary table. Exit 1 if a unit failed " +
       "or was partial (records that failed or were rejected are listed), 3 if the store stayed unreachable. " +
-      "Offline: --offline (bundled snapshot) or --snapshot DIR; live URLs can be overridden with " +
+      "Offline: --demo (bundled demo snapshot) or --snapshot DIR; live URLs can be overridden with " +
       "VULNERA__SOURCES__OSV_URL, VULNERA__SOURCES__KEV_URL, VULNERA__SOURCES__EPSS_BULK_URL."
   )
 )
