@@ -64,11 +64,20 @@ export interface CompressionShape {
  */
 export class Compression extends Context.Tag("vulnera/Compression")<Compression, CompressionShape>() {}
 
-/** The native binding (napi-rs over zstd-rs): prebuilt per platform as registry packages, no install step. */
-const zstd = createRequire(import.meta.url)("@toondepauw/node-zstd") as {
+/** What this module uses of `@toondepauw/node-zstd`. */
+interface ZstdBinding {
   readonly Encoder: new(level: number, dictionary?: Buffer) => { encode(data: Buffer): Promise<Buffer> }
   readonly Decoder: new(dictionary?: Buffer) => { decode(data: Buffer): Promise<Buffer> }
 }
+type ZstdDecoder = InstanceType<ZstdBinding["Decoder"]>
+
+let binding: ZstdBinding | undefined
+/**
+ * The native binding (napi-rs over zstd-rs; prebuilt per platform as registry packages, no install
+ * step), loaded on first use rather than at import, so importing the library does no native work.
+ */
+const zstdBinding = (): ZstdBinding =>
+  (binding ??= createRequire(import.meta.url)("@toondepauw/node-zstd") as ZstdBinding)
 
 const toBuffer = (data: Uint8Array): Buffer =>
   Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
@@ -132,16 +141,17 @@ export const defaultDictionary: DictionaryName = "osv-v1"
 export const makeZstd = (level: number, options: { readonly dictionary?: DictionaryName | undefined } = {}): CompressionShape => {
   const dictionaryName = options.dictionary ?? defaultDictionary
   const writeWith = shippedDictionaries.find((d) => d.name === dictionaryName)
+  const zstd = zstdBinding()
   const encoder = new zstd.Encoder(level, writeWith?.bytes())
   const plainDecoder = new zstd.Decoder()
-  const dictionaryDecoders = new Map<number, InstanceType<typeof zstd.Decoder>>()
+  const dictionaryDecoders = new Map<number, ZstdDecoder>()
   const compressFailed = (cause: unknown) => new CompressionError({ operation: "compress", detail: String(cause), cause })
   const decompressFailed = (cause: unknown) =>
     new CompressionError({ operation: "decompress", detail: String(cause), cause })
   const unreadable = (detail: string) => new CompressionError({ operation: "decompress", detail })
 
   /** The decoder a frame needs, or why it cannot be read. */
-  const decoderFor = (data: Uint8Array): InstanceType<typeof zstd.Decoder> | CompressionError => {
+  const decoderFor = (data: Uint8Array): ZstdDecoder | CompressionError => {
     if (!isZstdFrame(data)) return unreadable(`not a zstd frame (${data.length} bytes, no zstd magic number)`)
     const id = frameDictionaryId(data)
     if (id === undefined) return unreadable(`truncated zstd frame header (${data.length} bytes)`)

@@ -4,8 +4,9 @@
  * tables' key rows, over the in-memory default and over a real redis-server (sync, then query /
  * scan / health / reset-sync / ossindex as separate processes), and `npm start` itself.
  *
- * The CLI is compiled once into a temporary directory (`tsc --noCheck`, no prior `npm run build`
- * needed) and run with node: under tsx every run would pay ~2 s of loader time. `npm start` runs
+ * The CLI is bundled once into a temporary directory exactly as `npm run build` bundles the shipped
+ * bin (esbuild, `scripts/build-cli.ts`; no prior build needed) and run with node: what users run,
+ * and under tsx every run would pay ~2 s of loader time. `npm start` runs
  * through tsx exactly as the README shows it.
  *
  * Oracles: the npm lockfile's findings come from osv.dev's enumerated versions and the records'
@@ -15,7 +16,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
-import { execFileSync, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -31,6 +32,7 @@ import * as StoreConfig from "../src/StoreConfig.js"
 import * as Versions from "../src/Versions.js"
 import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import * as Manifests from "../src/cli/manifests.js"
+import { bundleCli } from "../scripts/build-cli.js"
 import { makeTestServer } from "./utils/httpServer.js"
 import { useRedisServer } from "./utils/redis.js"
 import {
@@ -49,18 +51,14 @@ const server = useRedisServer({ beforeAll, afterAll })
 
 let buildDir = ""
 let cliPath = ""
-beforeAll(() => {
+beforeAll(async () => {
   buildDir = mkdtempSync(join(tmpdir(), "vulnera-cli-test-"))
-  // dist/cli/main.js finds ../../examples/data and node_modules as it does in the repository.
+  // dist/bin/vulnera.js finds ../../examples/data and node_modules as it does in the repository.
   symlinkSync(join(repo, "node_modules"), join(buildDir, "node_modules"), "dir")
   symlinkSync(join(repo, "examples"), join(buildDir, "examples"), "dir")
   writeFileSync(join(buildDir, "package.json"), JSON.stringify({ type: "module" }))
-  execFileSync(process.execPath, [
-    join(repo, "node_modules", "typescript", "bin", "tsc"),
-    ...["-p", join(repo, "tsconfig.build.json"), "--outDir", join(buildDir, "dist"), "--noCheck"],
-    ...["--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"]
-  ], { cwd: repo, stdio: "pipe" })
-  cliPath = join(buildDir, "dist", "cli", "main.js")
+  await bundleCli(join(buildDir, "dist", "bin"))
+  cliPath = join(buildDir, "dist", "bin", "vulnera.js")
 }, 120_000)
 afterAll(() => {
   if (buildDir !== "") rmSync(buildDir, { recursive: true, force: true })
@@ -151,6 +149,23 @@ const checkFinding = (finding: any, advisory: Advisory, key: PackageKey.PackageK
 }
 
 layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
+  it.effect("--version prints package.json's version without loading the CLI; --help and a command's --version still go through it", () =>
+    Effect.gen(function*() {
+      const packageVersion = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version
+      const [version, help, commandVersion] = yield* Effect.all([
+        cli(["--version"]),
+        cli(["--help"]),
+        cli(["health", "--version"])
+      ], { concurrency: "unbounded" })
+      expect(version).toEqual({ code: 0, stdout: `${packageVersion}\n`, stderr: "" })
+      expect(help.code).toBe(0)
+      expect(help.stdout).toContain(`vulnera ${packageVersion}`)
+      expect(help.stdout).toMatch(/COMMANDS[\s\S]*- scan /)
+      // Not the fast path: @effect/cli answers, with the same version.
+      expect(commandVersion.code).toBe(0)
+      expect(commandVersion.stdout.trim()).toBe(packageVersion)
+    }))
+
   it.effect("bad arguments exit 2 with usage, an unreachable store exits 3 with one line, never a stack trace", () =>
     Effect.gen(function*() {
       const [missingArg, badChoice, unknownSource, badPurl, emptyMemory, refused, secretEnv] = yield* Effect.all([
