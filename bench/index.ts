@@ -122,7 +122,9 @@ const benches: ReadonlyArray<Bench> = [
   { name: "enrichment", file: "enrichment.ts", about: "syncEnrichment: full EPSS bulk + KEV into Redis" },
   { name: "ossindex", file: "ossindex.ts", about: "queryOssIndex for 1,000 cached PURLs" },
   { name: "epss", file: "epss.ts", about: "EPSS bulk + KEV sources alone (download, parse)", parse: parseEpss },
-  { name: "versions", file: "versions.ts", about: "Versions.compare / evaluate micro-benchmark", parse: parseVersions }
+  { name: "versions", file: "versions.ts", about: "Versions.compare / evaluate micro-benchmark", parse: parseVersions },
+  { name: "coldstart", file: "coldstart.ts", about: "vulnera --version (bundled bin) vs a bare node -e 0" },
+  { name: "compression", file: "compression.ts", about: "zstd levels with and without the osv-v1 dictionary: ratio and MB/s" }
 ]
 
 interface Outcome {

@@ -1,11 +1,12 @@
 /**
- * Store configuration: TTLs, compression level and key prefix.
+ * Store configuration: TTLs, compression level and dictionary, and key prefix.
  *
  * | option | environment variable | default |
  * | --- | --- | --- |
  * | `ttlSeconds` | `VULNERA__STORE__TTL_SECONDS` | none (advisories and enrichment never expire) |
  * | `ossIndexTtlSeconds` | `VULNERA__STORE__OSSINDEX_TTL_SECONDS` | 3600 |
  * | `compressionLevel` | `VULNERA__STORE__COMPRESSION_LEVEL` | 3 (valid 1..22) |
+ * | `compressionDictionary` | `VULNERA__STORE__COMPRESSION_DICTIONARY` | `osv-v1` (or `none`: frames the Rust crate can read) |
  * | `keyPrefix` | `VULNERA__STORE__KEY_PREFIX` | `vuln` |
  *
  * Where the store lives is the backend's option, not part of this configuration:
@@ -16,6 +17,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { ConfigurationError } from "./Errors.js"
+import { type DictionaryName, dictionaryNames, isDictionaryName } from "./internal/compression/dictionaries.js"
 import { integerVar, stringVar } from "./internal/config.js"
 
 /**
@@ -29,6 +31,11 @@ export interface StoreConfigShape {
   readonly ossIndexTtlSeconds: number
   /** zstd level, 1..22. */
   readonly compressionLevel: number
+  /**
+   * The zstd dictionary new values are written with. `none` writes plain frames the Rust crate can
+   * read; reading accepts both whatever this says.
+   */
+  readonly compressionDictionary: DictionaryName
   /** Prefix of every key (`<prefix>:data:<id>`, ...). */
   readonly keyPrefix: string
 }
@@ -47,6 +54,7 @@ export const defaults: StoreConfigShape = {
   ttlSeconds: undefined,
   ossIndexTtlSeconds: 3600,
   compressionLevel: 3,
+  compressionDictionary: "osv-v1",
   keyPrefix: "vuln"
 }
 
@@ -79,6 +87,13 @@ export const make = (options: Partial<StoreConfigShape> = {}): Effect.Effect<Sto
     if (!integerIn(config.compressionLevel, 1, 22)) {
       return fail("VULNERA__STORE__COMPRESSION_LEVEL", config.compressionLevel, "expected an integer between 1 and 22")
     }
+    if (!isDictionaryName(config.compressionDictionary)) {
+      return fail(
+        "VULNERA__STORE__COMPRESSION_DICTIONARY",
+        config.compressionDictionary,
+        `expected one of ${dictionaryNames.join(", ")}`
+      )
+    }
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(config.keyPrefix)) {
       return fail("VULNERA__STORE__KEY_PREFIX", config.keyPrefix, "expected 1-64 characters of [A-Za-z0-9._-]")
     }
@@ -100,11 +115,14 @@ export const fromEnv = (
     const ossTtl = yield* integerVar("VULNERA__STORE__OSSINDEX_TTL_SECONDS", { min: 1, max: maxTtlSeconds })
     const level = yield* integerVar("VULNERA__STORE__COMPRESSION_LEVEL", { min: 1, max: 22 })
     const prefix = yield* stringVar("VULNERA__STORE__KEY_PREFIX")
+    const dictionary = yield* stringVar("VULNERA__STORE__COMPRESSION_DICTIONARY")
     const fromEnvironment: Partial<StoreConfigShape> = {
       ...(Option.isSome(ttl) ? { ttlSeconds: ttl.value } : {}),
       ...(Option.isSome(ossTtl) ? { ossIndexTtlSeconds: ossTtl.value } : {}),
       ...(Option.isSome(level) ? { compressionLevel: level.value } : {}),
-      ...(Option.isSome(prefix) ? { keyPrefix: prefix.value.trim() } : {})
+      ...(Option.isSome(prefix) ? { keyPrefix: prefix.value.trim() } : {}),
+      // Validated by `make`, which names the variable when the value is not a dictionary name.
+      ...(Option.isSome(dictionary) ? { compressionDictionary: dictionary.value.trim() as DictionaryName } : {})
     }
     return yield* make({ ...fromEnvironment, ...overrides })
   })

@@ -4,7 +4,6 @@
  * restart recovery, glob-safe SCAN, Rust-written values, configuration errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import * as zstd from "@mongodb-js/zstd"
 import { readFileSync } from "node:fs"
 import { Cause, Config, ConfigProvider, Context, Effect, Either, Exit, Fiber, Layer, Option, Redacted } from "effect"
 import { Redis, ReplyError } from "ioredis"
@@ -48,6 +47,9 @@ const storeLayer = (
   ))
 
 /** Store + raw client + contract test kit over one prefix. */
+/** Reads raw stored values (any frame: plain or with a shipped dictionary). */
+const rawCodec = Compression.makeZstd(3)
+
 const testLayer = (config: Partial<StoreConfig.StoreConfigShape> & { readonly keyPrefix: string }) => {
   const raw = rawLayer(() => server.current().url)
   const kit = Layer.effect(
@@ -115,7 +117,7 @@ describe("DragonflyStore (Redis specifics)", () => {
               .exec()
           )
           const [inLeft, inRight, pkgs, data] = replies!.map(([, value]) => value) as [number, number, Array<string>, Buffer]
-          const json = JSON.parse((yield* promise(() => zstd.decompress(data))).toString("utf8")) as Advisory
+          const json = JSON.parse(Buffer.from(yield* Effect.orDie(rawCodec.decompress(data))).toString("utf8")) as Advisory
           const named = json.affected![0]!.package!.name
           if (inLeft + inRight !== 1) violations.push(`raw: in ${inLeft + inRight} indexes`)
           if (pkgs.length !== 1 || pkgs[0] !== `npm:${named}`) violations.push(`raw: pkgs ${pkgs} vs data ${named}`)

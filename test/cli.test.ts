@@ -4,8 +4,9 @@
  * tables' key rows, over the in-memory default and over a real redis-server (sync, then query /
  * scan / health / reset-sync / ossindex as separate processes), and `npm start` itself.
  *
- * The CLI is compiled once into a temporary directory (`tsc --noCheck`, no prior `npm run build`
- * needed) and run with node: under tsx every run would pay ~2 s of loader time. `npm start` runs
+ * The CLI is bundled once into a temporary directory exactly as `npm run build` bundles the shipped
+ * bin (esbuild, `scripts/build-cli.ts`; no prior build needed) and run with node: what users run,
+ * and under tsx every run would pay ~2 s of loader time. `npm start` runs
  * through tsx exactly as the README shows it.
  *
  * Oracles: the npm lockfile's findings come from osv.dev's enumerated versions and the records'
@@ -91,6 +92,23 @@ const checkFinding = (finding: any, advisory: Advisory, key: PackageKey.PackageK
 }
 
 layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
+  it.effect("--version prints package.json's version without loading the CLI; --help and a command's --version still go through it", () =>
+    Effect.gen(function*() {
+      const packageVersion = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version
+      const [version, help, commandVersion] = yield* Effect.all([
+        cli(["--version"]),
+        cli(["--help"]),
+        cli(["health", "--version"])
+      ], { concurrency: "unbounded" })
+      expect(version).toMatchObject({ code: 0, stdout: `${packageVersion}\n`, stderr: "" })
+      expect(help.code).toBe(0)
+      expect(help.stdout).toMatch(/^usage: vulnera <command>/)
+      expect(help.stdout).toMatch(/COMMANDS[\s\S]*\n {2}scan {2,}\S/)
+      // Not the fast path: @effect/cli answers, with the same version.
+      expect(commandVersion.code).toBe(0)
+      expect(commandVersion.stdout.trim()).toBe(packageVersion)
+    }))
+
   it.effect("bad arguments exit 2 with usage, an unreachable store exits 3 with one line, never a stack trace", () =>
     Effect.gen(function*() {
       const [missingArg, badChoice, unknownSource, badPurl, emptyMemory, refused, secretEnv] = yield* Effect.all([

@@ -1,11 +1,12 @@
 /**
- * The published package works for a consumer: `npm run build` + `npm pack`, the tarball unpacked
+ * The published package works for a consumer: `npm pack` from a clean clone's files (its `prepack`
+ * builds dist/, the library with tsc and the CLI bundle with esbuild), the tarball unpacked
  * into a fresh project (its dependencies linked from this checkout, so no network is needed), then a
  * consumer file is type-checked against the shipped `.d.ts` files and run with plain Node (ESM).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -17,13 +18,12 @@ describe("npm pack", () => {
   it("produces a package a consumer can import, with types", () => {
     const work = mkdtempSync(join(tmpdir(), "vulnera-pack-"))
     try {
-      const outDir = join(work, "dist")
-      run("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", outDir], root)
-      // Pack from a staging copy so the checkout's own dist/ (if any) is not used.
+      // Pack from a staging copy laid out like a clean clone (no dist/): `prepack` must build it.
       const stage = join(work, "stage")
       mkdirSync(stage)
-      run("cp", ["-r", outDir, join(stage, "dist")], root)
-      run("cp", ["-r", join(root, "src"), join(root, "README.md"), join(root, "package.json"), stage], root)
+      const sources = ["src", "scripts", "examples", "README.md", "package.json", "tsconfig.json", "tsconfig.build.json"]
+      run("cp", ["-r", ...sources.map((entry) => join(root, entry)), stage], root)
+      symlinkSync(join(root, "node_modules"), join(stage, "node_modules"), "dir")
       const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], stage)) as Array<{
         filename: string
         files: Array<{ path: string }>
@@ -32,6 +32,7 @@ describe("npm pack", () => {
       expect(files).toContain("dist/index.js")
       expect(files).toContain("dist/index.d.ts")
       expect(files).toContain("dist/VulnerabilityManager.d.ts")
+      expect(files).toContain("dist/bin/vulnera.js")
       expect(files.some((f) => f.startsWith("test/") || f.startsWith("bench/"))).toBe(false)
 
       const consumer = join(work, "consumer")
@@ -74,6 +75,10 @@ console.log(JSON.stringify({ ...result, key: PackageKey.unsafeMake("PIP", "Djang
       } catch (error) {
         throw new Error(`consumer type check failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`)
       }
+      // The bundled bin runs from the installed package (its native externals resolved from node_modules).
+      const bin = join(modules, "vulnera-advisor", "dist", "bin", "vulnera.js")
+      expect(run("node", [bin, "--version"], consumer).trim()).toBe((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version)
+      expect(run("node", [bin, "--help"], consumer)).toContain("USAGE")
       const output = JSON.parse(run("node", [join(consumer, "out", "main.js")], consumer)) as Record<string, unknown>
       expect(output).toEqual({
         found: ["GHSA-test-0001"],
@@ -84,5 +89,5 @@ console.log(JSON.stringify({ ...result, key: PackageKey.unsafeMake("PIP", "Djang
     } finally {
       rmSync(work, { recursive: true, force: true })
     }
-  }, 120_000)
+  }, 300_000)
 })

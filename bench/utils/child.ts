@@ -26,7 +26,7 @@ const inputVariable = "VULNERA_BENCH_CHILD"
 const replyMarker = "##bench-child "
 
 /** Libraries loaded before the tsx loader is registered. */
-const preloaded = ["effect", "@effect/platform", "@effect/platform-node", "ioredis", "yauzl", "@mongodb-js/zstd"]
+const preloaded = ["effect", "@effect/platform", "@effect/platform-node", "ioredis", "yauzl", "@toondepauw/node-zstd"]
 
 /** The input when this process is a benchmark child, else `undefined`. */
 export const childInput = <A>(): A | undefined => {

@@ -16,8 +16,8 @@ import { scanCommand } from "./commands/scan.js"
 import { syncCommand } from "./commands/sync.js"
 import { type CliExit, ExitCode, fromCause, usage } from "./failure.js"
 import { helpText, helpWidth, rootHelpText, usageLine } from "./help.js"
-import { cliVersion } from "./options.js"
 import { painter, stripAnsi } from "./table.js"
+import { version } from "./version.js"
 
 const subcommands = [
   syncCommand,
@@ -42,7 +42,7 @@ const root = Command.make("vulnera", {}, () => Effect.fail(usage("missing comman
   Command.withSubcommands(subcommands)
 )
 
-const cli = Command.run(root, { name: "vulnera", version: cliVersion })
+const cli = Command.run(root, { name: "vulnera", version })
 
 /**
  * `--version` is @effect/cli's built-in flag on every command (it prints the program version and

@@ -6,5 +6,3 @@ import { Options } from "@effect/cli"
 /** `--json`: machine-readable output on stdout. */
 export const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text."))
 
-/** The program version `--version` prints and reports name as their tool version. */
-export const cliVersion = "0.1.0"

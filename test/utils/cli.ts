@@ -1,15 +1,17 @@
 /**
- * The `vulnera` CLI as a subprocess for tests: compiled once per test file into a temporary
- * directory (`tsc --noCheck`; under tsx every run would pay ~2 s of loader time), run with node,
+ * The `vulnera` CLI as a subprocess for tests: bundled once per test file into a temporary
+ * directory exactly as `npm run build` bundles the shipped bin (esbuild, `scripts/build-cli.ts`;
+ * under tsx every run would pay ~2 s of loader time), run with node,
  * its exit code and output collected. `start` keeps the child for signal tests.
  */
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process"
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { bundleCli } from "../../scripts/build-cli.js"
 import type { SuiteHooks } from "./redis.js"
 
 /** What a finished run left. */
@@ -85,22 +87,18 @@ const noStackTrace = (run: Run) => {
   expect(run.stdout).not.toMatch(/^\s+at\s/m)
 }
 
-/** Compiles the CLI before the file's tests (`beforeAll`) and removes it afterwards. */
+/** Bundles the CLI before the file's tests (`beforeAll`) and removes it afterwards. */
 export const useCli = ({ afterAll, beforeAll }: SuiteHooks) => {
   let buildDir = ""
   let cliPath = ""
   beforeAll(async () => {
     buildDir = mkdtempSync(join(tmpdir(), "vulnera-cli-test-"))
-    // dist/cli/main.js finds ../../examples/data and node_modules as it does in the repository.
+    // dist/bin/vulnera.js finds ../../examples/data and node_modules as it does in the repository.
     symlinkSync(join(repo, "node_modules"), join(buildDir, "node_modules"), "dir")
     symlinkSync(join(repo, "examples"), join(buildDir, "examples"), "dir")
     writeFileSync(join(buildDir, "package.json"), JSON.stringify({ type: "module" }))
-    execFileSync(process.execPath, [
-      join(repo, "node_modules", "typescript", "bin", "tsc"),
-      ...["-p", join(repo, "tsconfig.build.json"), "--outDir", join(buildDir, "dist"), "--noCheck"],
-      ...["--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"]
-    ], { cwd: repo, stdio: "pipe" })
-    cliPath = join(buildDir, "dist", "cli", "main.js")
+    await bundleCli(join(buildDir, "dist", "bin"))
+    cliPath = join(buildDir, "dist", "bin", "vulnera.js")
   }, 120_000)
   afterAll(async () => {
     if (buildDir !== "") rmSync(buildDir, { recursive: true, force: true })
@@ -111,7 +109,7 @@ export const useCli = ({ afterAll, beforeAll }: SuiteHooks) => {
     spawnRun,
     json,
     noStackTrace,
-    /** `vulnera <args>` (the compiled CLI), to its end. */
+    /** `vulnera <args>` (the bundled CLI), to its end. */
     cli: (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
       spawnRun(process.execPath, [cliPath, ...args], { ...baseEnv(), ...env }),
     /** `vulnera <args>`, still running. */

@@ -21,7 +21,7 @@ import {
 } from "../environment.js"
 import { findings as findingsExit, unavailable, usage } from "../failure.js"
 import * as Manifest from "../../Manifest.js"
-import { cliVersion } from "../options.js"
+import { version as cliVersion } from "../version.js"
 import { renderReport } from "../report.js"
 import { painter } from "../table.js"
 import { loadSnapshot } from "./sync.js"

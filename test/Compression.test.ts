@@ -1,0 +1,127 @@
+/**
+ * The zstd codec: round trips with and without the shipped `osv-v1` dictionary, frames of either
+ * kind read by a codec configured either way, the Rust crate's streaming frame, and the failures
+ * (not a frame, truncated header, a dictionary this version does not ship, a frame that needs a
+ * dictionary it does not name, corrupt bytes) as `CompressionError`, never a crash or wrong bytes.
+ * Inputs are real OSV records from test/fixtures.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { createRequire } from "node:module"
+import { readFileSync } from "node:fs"
+import * as Compression from "../src/Compression.js"
+import { CompressionError } from "../src/Errors.js"
+import { frameDictionaryId } from "../src/internal/compression/dictionaries.js"
+import { osvV1Id } from "../src/internal/compression/osvDictionary.js"
+import * as StoreConfig from "../src/StoreConfig.js"
+import { sampleLines } from "./utils/osvFixtures.js"
+
+const records = sampleLines().map((line) => Buffer.from(JSON.stringify(JSON.parse(line))))
+const withDictionary = Compression.makeZstd(3, { dictionary: "osv-v1" })
+const plain = Compression.makeZstd(3, { dictionary: "none" })
+const bytesOf = (frames: ReadonlyArray<Uint8Array>) => frames.reduce((n, f) => n + f.length, 0)
+const rustFrame = readFileSync(new URL("./fixtures/redis/rust-RUSTSEC-2016-0003.json.zst", import.meta.url))
+const rustJson = readFileSync(new URL("./fixtures/redis/rust-RUSTSEC-2016-0003.json", import.meta.url))
+
+describe("Compression.makeZstd", () => {
+  it.effect("round-trips real records with and without the dictionary; the dictionary frames are smaller", () =>
+    Effect.gen(function*() {
+      expect(records.length).toBeGreaterThan(20)
+      const packed = yield* withDictionary.compressAll(records)
+      const packedPlain = yield* plain.compressAll(records)
+      expect((yield* withDictionary.decompressAll(packed)).map(Either.getOrThrow)).toEqual(records)
+      expect((yield* plain.decompressAll(packedPlain)).map(Either.getOrThrow)).toEqual(records)
+      expect(yield* withDictionary.decompress(yield* withDictionary.compress(records[0]!))).toEqual(records[0])
+      // The frames name the dictionary they need; plain frames name none.
+      expect(packed.every((frame) => frameDictionaryId(frame) === osvV1Id)).toBe(true)
+      expect(packedPlain.every((frame) => frameDictionaryId(frame) === 0)).toBe(true)
+      expect(bytesOf(packed)).toBeLessThan(bytesOf(packedPlain) * 0.7)
+      expect(withDictionary.name).toBe("zstd-3+osv-v1")
+      expect(plain.name).toBe("zstd-3")
+    }))
+
+  it.effect("each codec reads the other's frames, and both read the Rust crate's streaming frame", () =>
+    Effect.gen(function*() {
+      const dictionaryFrame = yield* withDictionary.compress(records[1]!)
+      const plainFrame = yield* plain.compress(records[1]!)
+      expect(yield* plain.decompress(dictionaryFrame)).toEqual(records[1])
+      expect(yield* withDictionary.decompress(plainFrame)).toEqual(records[1])
+      for (const codec of [plain, withDictionary]) {
+        expect(Buffer.from(yield* codec.decompress(rustFrame)).equals(rustJson)).toBe(true)
+      }
+    }))
+
+  it.effect("a frame of a dictionary this version does not ship fails with CompressionError naming its id", () =>
+    Effect.gen(function*() {
+      const frame = Buffer.from(yield* withDictionary.compress(records[2]!))
+      // The 4-byte dictionary id follows the descriptor (and the window byte of non-single-segment frames).
+      const at = 5 + ((frame[4]! & 0x20) !== 0 ? 0 : 1)
+      expect(frame.readUInt32LE(at)).toBe(osvV1Id)
+      frame.writeUInt32LE(osvV1Id ^ 0x5a5a5a5a, at)
+      const error = yield* Effect.flip(withDictionary.decompress(frame))
+      expect(error).toBeInstanceOf(CompressionError)
+      expect(error.detail).toContain(`dictionary id ${osvV1Id ^ 0x5a5a5a5a}`)
+    }))
+
+  it.effect("a frame compressed with a dictionary it does not name (wrong dictionary) fails with CompressionError", () =>
+    Effect.gen(function*() {
+      // A raw-content dictionary leaves no id in the frame: the decoder only learns it is missing
+      // when the frame's matches point into it.
+      const { Encoder } = createRequire(import.meta.url)("@toondepauw/node-zstd") as {
+        Encoder: new(level: number, dictionary?: Buffer) => { encodeSync(data: Buffer): Buffer }
+      }
+      const record = Buffer.from(records[3]!)
+      const frame = new Encoder(3, Buffer.concat([record, record])).encodeSync(record)
+      expect(frameDictionaryId(frame)).toBe(0)
+      for (const codec of [plain, withDictionary]) {
+        const error = yield* Effect.flip(codec.decompress(frame))
+        expect(error).toBeInstanceOf(CompressionError)
+        expect(error.operation).toBe("decompress")
+      }
+    }))
+
+  it.effect("corrupt, truncated and non-zstd bytes fail with CompressionError, each on its own in a batch", () =>
+    Effect.gen(function*() {
+      const good = yield* withDictionary.compress(records[4]!)
+      const corrupt = Buffer.from(good)
+      for (let i = 12; i < corrupt.length; i += 7) corrupt[i] = corrupt[i]! ^ 0xff
+      const truncatedHeader = good.subarray(0, 6)
+      const notZstd = new TextEncoder().encode("{\"id\":\"plain json\"}")
+      const results = yield* withDictionary.decompressAll([corrupt, good, truncatedHeader, notZstd, good.subarray(0, good.length - 5)])
+      expect(Either.getOrThrow(results[1]!)).toEqual(records[4])
+      for (const i of [0, 2, 3, 4]) {
+        const error = Either.getLeft(results[i]!)
+        expect(error._tag).toBe("Some")
+        expect(Either.isLeft(results[i]!) && results[i]!.left).toBeInstanceOf(CompressionError)
+      }
+      expect((yield* Effect.flip(withDictionary.decompress(truncatedHeader))).detail).toContain("truncated zstd frame header")
+      expect((yield* Effect.flip(withDictionary.decompress(notZstd))).detail).toContain("not a zstd frame")
+    }))
+})
+
+describe("Compression layers", () => {
+  it.effect("layerZstd writes with the dictionary from StoreConfig (osv-v1 by default, none on request)", () =>
+    Effect.gen(function*() {
+      const nameWith = (config: Partial<StoreConfig.StoreConfigShape>) =>
+        Effect.map(Compression.Compression, (c) => c.name).pipe(
+          Effect.provide(Compression.layerZstd.pipe(Layer.provide(StoreConfig.layer(config))))
+        )
+      expect(yield* nameWith({})).toBe("zstd-3+osv-v1")
+      expect(yield* nameWith({ compressionDictionary: "none", compressionLevel: 9 })).toBe("zstd-9")
+      const inCode = yield* Effect.provide(Compression.Compression, Compression.layer({ level: 1, dictionary: "none" }))
+      expect(inCode.name).toBe("zstd-1")
+    }))
+
+  it.effect("VULNERA__STORE__COMPRESSION_DICTIONARY is read, and an unknown name is a ConfigurationError naming it", () =>
+    Effect.gen(function*() {
+      const fromEnv = (value: string) =>
+        StoreConfig.fromEnv().pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["VULNERA__STORE__COMPRESSION_DICTIONARY", value]])))
+        )
+      expect((yield* fromEnv("none")).compressionDictionary).toBe("none")
+      expect((yield* fromEnv(" osv-v1 ")).compressionDictionary).toBe("osv-v1")
+      const error = yield* Effect.flip(fromEnv("osv-v9"))
+      expect(error.variable).toBe("VULNERA__STORE__COMPRESSION_DICTIONARY")
+      expect(error.message).toContain("osv-v1, none")
+    }))
+})
