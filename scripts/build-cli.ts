@@ -29,6 +29,8 @@ export const bundleCli = async (outdir: string): Promise<void> => {
     target: "node20",
     external: [...nativeExternals],
     chunkNames: "vulnera-[name]-[hash]",
+    // jsonc-parser's `main` is a UMD build whose `require("./impl/...")` calls esbuild cannot follow; its ES build can be bundled.
+    alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
     // Bundled CommonJS dependencies (ioredis, ...) call `require` for Node built-ins.
     banner: { js: "import { createRequire as __vulneraCreateRequire } from \"node:module\"; const require = __vulneraCreateRequire(import.meta.url);" },
     legalComments: "linked",
