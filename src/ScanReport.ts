@@ -30,6 +30,7 @@ import * as sarif from "./internal/report/sarif.js"
 import type * as Manifest from "./Manifest.js"
 import * as MatchOptions from "./MatchOptions.js"
 import * as PackageKey from "./PackageKey.js"
+import { sanitizeForDisplay } from "./internal/sanitize.js"
 import * as Remediation from "./Remediation.js"
 import * as VulnerabilityManager from "./VulnerabilityManager.js"
 
@@ -173,6 +174,13 @@ const statusOf = (
   undetermined: number
 ): DependencyStatus => (findings > 0 ? "vulnerable" : !covered ? "not-covered" : undetermined > 0 ? "undetermined" : "ok")
 
+/** Why a dependency of an ecosystem OSV does not know is not covered, with a "did you mean". */
+const notAnEcosystem = (ecosystem: string): string => {
+  const suggestions = PackageKey.suggestEcosystems(ecosystem)
+  return `not covered: ${JSON.stringify(sanitizeForDisplay(ecosystem))} is not an OSV ecosystem` +
+    (suggestions.length === 0 ? "" : ` (did you mean ${suggestions.map((e) => JSON.stringify(e)).join(" or ")}?)`)
+}
+
 /**
  * Checks every dependency of the inputs against the store. Fails only when the store's coverage
  * cannot be read; a failed lookup is that dependency's `error`.
@@ -193,17 +201,22 @@ export const scan = (
     const dependencies = yield* Effect.forEach(jobs, ({ dependency, input }) =>
       manager.matchesWithOptions(dependency.ecosystem, dependency.name, dependency.version, MatchOptions.withEnrichment).pipe(
         Effect.match({
-          onFailure: (error): DependencyReport => ({
-            dependency,
-            file: dependency.file ?? input.file,
-            status: "error",
-            findings: [],
-            ignored: [],
-            undetermined: [],
-            remediation: { _tag: "Nothing" },
-            error: error.message,
-            storeFailure: error._tag === "StoreError"
-          }),
+          onFailure: (error): DependencyReport => {
+            // A package type with no OSV ecosystem (pkg:generic, pkg:docker, a typo) can never be
+            // covered by advisory data: "not covered", with the hint, rather than a failed lookup.
+            const noEcosystem = error._tag === "InvalidInput" && error.field === "ecosystem"
+            return {
+              dependency,
+              file: dependency.file ?? input.file,
+              status: noEcosystem ? "not-covered" : "error",
+              findings: [],
+              ignored: [],
+              undetermined: [],
+              remediation: { _tag: "Nothing" },
+              error: noEcosystem ? notAnEcosystem(dependency.ecosystem) : error.message,
+              storeFailure: error._tag === "StoreError"
+            }
+          },
           onSuccess: (answer) =>
             dependencyReport(dependency, dependency.file ?? input.file, answer, {
               covered: VulnerabilityManager.covers(coverage, dependency.ecosystem),

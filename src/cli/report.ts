@@ -97,7 +97,7 @@ export const renderReport = (
         kev.map(({ dependency, finding }) => `${finding.id} in ${label(dependency)}`).join(", ")
     )
   }
-  const uncovered = Array.from(new Set(report.dependencies.filter((d) => d.status === "not-covered").map((d) => d.dependency.ecosystem)))
+  const uncovered = Array.from(new Set(report.dependencies.filter((d) => d.status === "not-covered" && d.error === null).map((d) => d.dependency.ecosystem)))
   if (uncovered.length > 0) {
     summary.push(
       `${paint.paint("not covered", "yellow")}: no completed sync of ${uncovered.join(", ")} in the store ` +
