@@ -5,7 +5,7 @@
  * dependency (unless `--allow-uncovered`), an undetermined advisory (unless
  * `--ignore-undetermined`) or a failed lookup.
  */
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Console, Effect, Option } from "effect"
 import { dirname, join, resolve } from "node:path"
@@ -76,7 +76,16 @@ export const scanCommand = Command.make(
           "and dot-directories are not entered). Formats: see --input-format."
       )
     ),
-    inputFormat: Options.choice("input-format", Manifest.formatNames).pipe(
+    // 24 formats: named FORMAT in the usage line and header (a choice would list them all there), listed in the description.
+    inputFormat: Options.text("input-format").pipe(
+      Options.withPseudoName("FORMAT"),
+      Options.mapEffect((name) =>
+        (Manifest.formatNames as ReadonlyArray<string>).includes(name)
+          ? Effect.succeed(name as Manifest.Format)
+          : Effect.fail(ValidationError.invalidValue(HelpDoc.p(
+            `unknown input format ${JSON.stringify(name)}; one of: ${Manifest.formatNames.join(", ")}`
+          )))
+      ),
       Options.withDescription(
         "The file's format, when its name does not tell it: " +
           Manifest.formatNames.map((f) => `${f} (${Manifest.formats[f]})`).join(", ") + "."
