@@ -73,6 +73,7 @@ const timed = <E, R>(run: Effect.Effect<unknown, E, R>) =>
   })
 
 const zstd = makeZstd(3)
+let announced = false
 /** Decompresses and parses every value (the raw read's CPU part). */
 const decodeAll = (values: ReadonlyArray<Uint8Array>) =>
   Effect.map(zstd.decompressAll(values), (raws) => {
@@ -111,12 +112,21 @@ const program = Effect.gen(function*() {
         const chunk = yield* Effect.promise(() => redis.client.mgetBuffer(ids.slice(i, i + 500).map(keys.data)))
         for (const v of chunk) if (v !== null) values.push(v)
       }
+      if (!announced) console.log(`(${ids.length} distinct advisories under the 1,000 packages)\n`)
+      announced = true
       return yield* decodeAll(values)
     }))
     return { batch, raw }
   }).pipe(Effect.provide(managerLayer(storeLayer(redis.url, prefix))))
+  // The decoded-value cache (default 2,048 entries on Redis) holds fewer advisories than this batch
+  // names: a second Redis row with it sized to the batch shows what the cache, not the read, costs.
+  const sized = yield* Effect.gen(function*() {
+    yield* warmBatch
+    return yield* timed(warmBatch)
+  }).pipe(Effect.provide(managerLayer(storeLayer(redis.url, prefix, { decodedCacheEntries: 32_768 }))))
   yield* Effect.promise(() => dropPrefix(redis.client, prefix))
   row("Redis", ms(redisResult.batch), ms(redisResult.raw), ratio(redisResult.batch / redisResult.raw))
+  row("Redis, decodedCacheEntries 32768", ms(sized), ms(redisResult.raw), ratio(sized / redisResult.raw))
   emitFigure({ bench: "batch", name: "warm queryBatch of 1,000 deps vs raw SMEMBERS+MGET+zstd+JSON.parse (Redis)", value: ratio(redisResult.batch / redisResult.raw), target: "<= 1.0x", pass: redisResult.batch <= redisResult.raw })
 
   // LMDB
