@@ -27,6 +27,8 @@ export const bundleCli = async (outdir: string): Promise<void> => {
     format: "esm",
     platform: "node",
     target: "node20",
+    // ES modules first: jsonc-parser's `main` is a UMD build whose `require("./impl/...")` the bundle cannot resolve.
+    mainFields: ["module", "main"],
     external: [...nativeExternals],
     chunkNames: "vulnera-[name]-[hash]",
     // Bundled CommonJS dependencies (ioredis, ...) call `require` for Node built-ins.

@@ -73,35 +73,9 @@ export const makeStore = (
     return advisory
   }
 
-  /** Advisories for `ids` (input order, `undefined` when absent) and the absent ids. */
-  const readAdvisories = (operation: string, ids: ReadonlyArray<string>) =>
-    Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const dataKeys = ids.map(keys.data)
-      const values = yield* driver.getValues(operation, dataKeys, now)
-      const found: Array<Advisory | undefined> = new Array(ids.length)
-      const missing: Array<string> = []
-      const misses: Array<number> = []
-      for (let i = 0; i < values.length; i++) {
-        const value = values[i]
-        if (value === undefined) missing.push(ids[i]!)
-        else if ((found[i] = cache.get(dataKeys[i]!, value)) === undefined) misses.push(i)
-      }
-      if (misses.length > 0) {
-        const raws = yield* compression.decompressAll(misses.map((i) => values[i]!))
-        for (let m = 0; m < misses.length; m++) {
-          const i = misses[m]!
-          const raw = raws[m]!
-          if (Either.isLeft(raw)) return yield* corruptCompression(dataKeys[i]!, raw.left.detail, raw.left)
-          found[i] = yield* decoded(dataKeys[i]!, values[i]!, raw.right)
-        }
-      }
-      return { found, missing }
-    })
-
   /**
-   * Advisories for `ids` like `readAdvisories`, but a value that cannot be decoded is that id's
-   * `CorruptEntry` instead of the whole read's failure (batch reads answer per package).
+   * Advisories for `ids` (input order, `undefined` when absent) and the absent ids; a value that
+   * cannot be decoded is that id's `CorruptEntry` (batch reads answer per package).
    */
   const readEach = (operation: string, ids: ReadonlyArray<string>) =>
     Effect.gen(function*() {
@@ -132,6 +106,18 @@ export const makeStore = (
         }
       }
       return { found, missing }
+    })
+
+  /** Advisories for `ids` (input order, `undefined` when absent) and the absent ids; the first corrupt value fails the read. */
+  const readAdvisories = (operation: string, ids: ReadonlyArray<string>) =>
+    Effect.flatMap(readEach(operation, ids), ({ found, missing }) => {
+      const advisories: Array<Advisory | undefined> = new Array(found.length)
+      for (let i = 0; i < found.length; i++) {
+        const entry = found[i]
+        if (entry !== undefined && Either.isLeft(entry)) return Effect.fail(entry.left)
+        advisories[i] = entry?.right
+      }
+      return Effect.succeed({ found: advisories, missing })
     })
 
   /** Old memberships of an advisory that has no membership list (written by the Rust crate). */
