@@ -119,6 +119,7 @@ const benches: ReadonlyArray<Bench> = [
   },
   { name: "sync", file: "sync.ts", about: "full OSV sync of 50k / 200k advisories from all.zip into Redis" },
   { name: "matches", file: "matches.ts", about: "manager.matches for packages with 1, 50, 500 advisories" },
+  { name: "batch", file: "batch.ts", about: "warm queryBatch of 1,000 real Go/PyPI/crates.io deps vs the raw read, on Redis and LMDB" },
   { name: "enrichment", file: "enrichment.ts", about: "syncEnrichment: full EPSS bulk + KEV into Redis" },
   { name: "ossindex", file: "ossindex.ts", about: "queryOssIndex for 1,000 cached PURLs" },
   { name: "epss", file: "epss.ts", about: "EPSS bulk + KEV sources alone (download, parse)", parse: parseEpss },

@@ -14,13 +14,24 @@
  *
  * @since 0.1.0
  */
-import type { Effect, Option, Stream } from "effect"
+import type { Effect, Either, Option, Stream } from "effect"
 import { Context } from "effect"
 import type { Advisory } from "./Advisory.js"
 import type { EnrichmentData } from "./EnrichmentData.js"
 import type { AdvisoryStoreError, InvalidInput, StoreError } from "./Errors.js"
 import type { HealthStatus } from "./HealthStatus.js"
 import type { OssIndexCacheEntry } from "./OssIndexCacheEntry.js"
+
+/**
+ * A package named by ecosystem and name (any spelling `PackageKey` normalizes), for batch reads.
+ *
+ * @since 0.3.0
+ * @category Models
+ */
+export interface PackageRef {
+  readonly ecosystem: string
+  readonly name: string
+}
 
 /**
  * What `upsertBatch` did.
@@ -67,6 +78,15 @@ export interface AdvisoryStoreShape {
     ecosystem: string,
     name: string
   ) => Effect.Effect<ReadonlyArray<Advisory>, AdvisoryStoreError>
+  /**
+   * `getByPackage` for many packages in a few batched reads (all index sets in one round trip, then
+   * every distinct advisory once): one answer per package, in input order. A package's own problem
+   * (invalid name, a corrupt advisory under it) is its answer; only a failure of the store itself
+   * fails the whole batch.
+   */
+  readonly getByPackages: (
+    packages: ReadonlyArray<PackageRef>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<ReadonlyArray<Advisory>, AdvisoryStoreError>>, StoreError>
   /** The same as `getByPackage` as a stream that holds at most one page (100 advisories) in memory. Unordered. */
   readonly streamByPackage: (ecosystem: string, name: string) => Stream.Stream<Advisory, AdvisoryStoreError>
   /** The ids indexed under the package, sorted. */

@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { InvalidInput } from "./Errors.js"
 
 /**
@@ -151,15 +151,25 @@ export const suggestEcosystems = (ecosystem: string): ReadonlyArray<string> => {
  * @category Validation
  */
 export const validateEcosystem = (ecosystem: string): Effect.Effect<string, InvalidInput> => {
+  const error = ecosystemProblem(ecosystem)
+  return error === undefined ? Effect.succeed(ecosystem) : Effect.fail(error)
+}
+
+/**
+ * What `validateEcosystem` would fail with, as a plain value (`undefined`: a known ecosystem), for
+ * loops over a batch.
+ *
+ * @since 0.3.0
+ * @category Validation
+ */
+export const ecosystemProblem = (ecosystem: string): InvalidInput | undefined => {
   const error = check("ecosystem", ecosystem)
-  if (error) return Effect.fail(error)
+  if (error) return error
   const lowered = ecosystem.trim().toLowerCase()
-  if (knownBase(lowered) || knownBase(lowered.split(":")[0]!.trim())) return Effect.succeed(ecosystem)
+  if (knownBase(lowered) || knownBase(lowered.split(":")[0]!.trim())) return undefined
   const suggestions = suggestEcosystems(ecosystem)
   const hint = suggestions.length === 0 ? "" : `did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}? `
-  return Effect.fail(
-    InvalidInput.of("ecosystem", ecosystem, `unknown ecosystem; ${hint}known: ${knownEcosystems.join(", ")}`)
-  )
+  return InvalidInput.of("ecosystem", ecosystem, `unknown ecosystem; ${hint}known: ${knownEcosystems.join(", ")}`)
 }
 
 /**
@@ -267,6 +277,17 @@ export const unsafeMake = (ecosystem: string, name: string): PackageKey => ({
 export const make = (ecosystem: string, name: string): Effect.Effect<PackageKey, InvalidInput> => {
   const error = check("ecosystem", ecosystem) ?? check("name", name)
   return error ? Effect.fail(error) : Effect.succeed(unsafeMake(ecosystem, name))
+}
+
+/**
+ * `make` as a plain value, for loops over a batch (no effect per package).
+ *
+ * @since 0.3.0
+ * @category Constructors
+ */
+export const makeEither = (ecosystem: string, name: string): Either.Either<PackageKey, InvalidInput> => {
+  const error = check("ecosystem", ecosystem) ?? check("name", name)
+  return error ? Either.left(error) : Either.right(unsafeMake(ecosystem, name))
 }
 
 /**

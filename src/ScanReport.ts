@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Either, Option } from "effect"
 import type { Advisory, Severity } from "./Advisory.js"
 import type { AdvisoryStoreError } from "./Errors.js"
 import { byRisk, type Finding, toFinding } from "./Finding.js"
@@ -164,7 +164,7 @@ export interface ScanOptions {
   readonly ignore?: IgnoreList.IgnoreList | undefined
   /** A line every output must show first and last (e.g. that the data is a demo snapshot). */
   readonly notice?: string | undefined
-  /** Lookups at once (default 8). */
+  /** Kept for compatibility: the lookup is one batch (`matchesWithOptionsBatch`) without per-dependency concurrency. */
   readonly concurrency?: number | undefined
 }
 
@@ -198,33 +198,37 @@ export const scan = (
     const now = new Date(yield* Clock.currentTimeMillis)
     const ignore = options.ignore ?? IgnoreList.empty
     const jobs = inputs.flatMap((input) => input.dependencies.map((dependency) => ({ input, dependency })))
-    const dependencies = yield* Effect.forEach(jobs, ({ dependency, input }) =>
-      manager.matchesWithOptions(dependency.ecosystem, dependency.name, dependency.version, MatchOptions.withEnrichment).pipe(
-        Effect.match({
-          onFailure: (error): DependencyReport => {
-            // A package type with no OSV ecosystem (pkg:generic, pkg:docker, a typo) can never be
-            // covered by advisory data: "not covered", with the hint, rather than a failed lookup.
-            const noEcosystem = error._tag === "InvalidInput" && error.field === "ecosystem"
-            return {
-              dependency,
-              file: dependency.file ?? input.file,
-              status: noEcosystem ? "not-covered" : "error",
-              findings: [],
-              ignored: [],
-              undetermined: [],
-              remediation: { _tag: "Nothing" },
-              error: noEcosystem ? notAnEcosystem(dependency.ecosystem) : error.message,
-              storeFailure: error._tag === "StoreError"
-            }
-          },
-          onSuccess: (answer) =>
-            dependencyReport(dependency, dependency.file ?? input.file, answer, {
-              covered: VulnerabilityManager.covers(coverage, dependency.ecosystem),
-              ignore,
-              now
-            })
+    // One batched lookup for every dependency (see `matchesWithOptionsBatch`), then plain loops.
+    const answers = yield* manager.matchesWithOptionsBatch(
+      jobs.map(({ dependency }) => dependency),
+      MatchOptions.withEnrichment
+    ).pipe(Effect.orDie)
+    const dependencies = jobs.map(({ dependency, input }, i): DependencyReport => {
+      const answer = answers[i]!
+      const file = dependency.file ?? input.file
+      if (Either.isRight(answer)) {
+        return dependencyReport(dependency, file, answer.right, {
+          covered: VulnerabilityManager.covers(coverage, dependency.ecosystem),
+          ignore,
+          now
         })
-      ), { concurrency: Math.max(1, options.concurrency ?? 8) })
+      }
+      const error = answer.left
+      // A package type with no OSV ecosystem (pkg:generic, pkg:docker, a typo) can never be
+      // covered by advisory data: "not covered", with the hint, rather than a failed lookup.
+      const noEcosystem = error._tag === "InvalidInput" && error.field === "ecosystem"
+      return {
+        dependency,
+        file,
+        status: noEcosystem ? "not-covered" : "error",
+        findings: [],
+        ignored: [],
+        undetermined: [],
+        remediation: { _tag: "Nothing" },
+        error: noEcosystem ? notAnEcosystem(dependency.ecosystem) : error.message,
+        storeFailure: error._tag === "StoreError"
+      }
+    })
     return {
       inputs: inputs.map(({ dependencies: _, ...rest }) => rest),
       dependencies,

@@ -61,5 +61,10 @@ export const enrichAll = (
   store: AdvisoryStoreShape,
   advisories: ReadonlyArray<Advisory>
 ): Effect.Effect<ReadonlyArray<Advisory>, AdvisoryStoreError> =>
-  Effect.map(loadEnrichment(store, advisories), (entries) =>
-    advisories.map((advisory) => ({ ...advisory, enrichment: enrichmentOf(advisory, entries) })))
+  Effect.map(loadEnrichment(store, advisories), (entries) => withEnrichment(advisories, entries))
+
+/** `advisories` with `enrichment` set from entries already read. */
+export const withEnrichment = (
+  advisories: ReadonlyArray<Advisory>,
+  entries: ReadonlyMap<string, EnrichmentData>
+): ReadonlyArray<Advisory> => advisories.map((advisory) => ({ ...advisory, enrichment: enrichmentOf(advisory, entries) }))

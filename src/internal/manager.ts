@@ -3,15 +3,16 @@
  * the documented interface). Kept apart from the public module so that one reads as the API and
  * this one as the implementation.
  */
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import type { Advisory } from "../Advisory.js"
 import * as AdvisoryModule from "../Advisory.js"
 import type { AdvisorySource } from "../AdvisorySource.js"
 import * as AliasGroups from "../AliasGroups.js"
 import type { AdvisoryStoreShape } from "../AdvisoryStore.js"
+import type { EnrichmentData } from "../EnrichmentData.js"
 import type { EpssSourceShape } from "../EpssSource.js"
 import { NotConfigured, UnknownSource } from "../Errors.js"
-import type { AdvisoryStoreError } from "../Errors.js"
+import type { AdvisoryStoreError, InvalidInput } from "../Errors.js"
 import type { KevSourceShape } from "../KevSource.js"
 import * as MatchOptions from "../MatchOptions.js"
 import type { OssIndexSourceShape } from "../OssIndexSource.js"
@@ -24,11 +25,12 @@ import type {
   Coverage,
   MatchReport,
   Options,
+  PackageQuery,
   PackageResult,
   SyncStatusEntry,
   VulnerabilityManagerShape
 } from "../VulnerabilityManager.js"
-import { enrichAll, enrichmentOf, loadEnrichment } from "./enrich.js"
+import { enrichAll, enrichmentOf, loadEnrichment, withEnrichment } from "./enrich.js"
 import { syncEnrichment } from "./enrichmentSync.js"
 import { queryOssIndexCached } from "./ossIndexQuery.js"
 
@@ -100,42 +102,57 @@ export const makeManager = (
   const validated = (input: MatchOptions.MatchOptions | MatchOptions.MatchOptionsInput) =>
     isValidated(input) ? Effect.succeed(input) : MatchOptions.make(input)
 
+  /** The filters applied to `candidates` with the enrichment `entries` already read (plain code). */
+  const applyFilters = (
+    candidates: ReadonlyArray<Advisory>,
+    entries: ReadonlyMap<string, EnrichmentData>,
+    options: MatchOptions.MatchOptions,
+    undetermined: MatchReport["undetermined"]
+  ): MatchReport => {
+    const advisories: Array<Advisory> = []
+    const excluded: Array<MatchReport["excluded"][number]> = []
+    for (const advisory of candidates) {
+      const facts = MatchOptions.aggregateEnrichment(
+        AdvisoryModule.cveIds(advisory).flatMap((cve) => (entries.has(cve) ? [entries.get(cve)!] : []))
+      )
+      const verdict = MatchOptions.passesFilters(advisory, facts, options)
+      if (!verdict.pass) excluded.push({ id: advisory.id, verdict })
+      else if (options.includeEnrichment) advisories.push({ ...advisory, enrichment: enrichmentOf(advisory, entries) })
+      else advisories.push(advisory)
+    }
+    return { advisories, excluded, undetermined }
+  }
+
+  /** Enrichment of `candidates` when a filter needs it (one batched read), else none. */
+  const enrichmentFor = (candidates: ReadonlyArray<Advisory>, options: MatchOptions.MatchOptions) =>
+    MatchOptions.requiresEnrichment(options)
+      ? retryTransient(loadEnrichment(store, candidates))
+      : Effect.succeed<ReadonlyMap<string, EnrichmentData>>(new Map())
+
   /** Applies the filters to `candidates`, loading enrichment once when a filter needs it. */
   const filterReport = (
     candidates: ReadonlyArray<Advisory>,
     options: MatchOptions.MatchOptions,
     undetermined: MatchReport["undetermined"]
-  ) =>
-    Effect.gen(function*() {
-      const entries = MatchOptions.requiresEnrichment(options)
-        ? yield* retryTransient(loadEnrichment(store, candidates))
-        : new Map()
-      const advisories: Array<Advisory> = []
-      const excluded: Array<MatchReport["excluded"][number]> = []
-      for (const advisory of candidates) {
-        const facts = MatchOptions.aggregateEnrichment(
-          AdvisoryModule.cveIds(advisory).flatMap((cve) => (entries.has(cve) ? [entries.get(cve)!] : []))
-        )
-        const verdict = MatchOptions.passesFilters(advisory, facts, options)
-        if (!verdict.pass) excluded.push({ id: advisory.id, verdict })
-        else if (options.includeEnrichment) advisories.push({ ...advisory, enrichment: enrichmentOf(advisory, entries) })
-        else advisories.push(advisory)
-      }
-      return { advisories, excluded, undetermined } satisfies MatchReport
-    })
+  ) => Effect.map(enrichmentFor(candidates, options), (entries) => applyFilters(candidates, entries, options, undetermined))
+
+  /** Splits a package's advisories into those affecting `version` and the undetermined ones (plain code). */
+  const evaluate = (all: ReadonlyArray<Advisory>, key: PackageKey.PackageKey, version: string) => {
+    const affected: Array<Advisory> = []
+    const undetermined: Array<MatchReport["undetermined"][number]> = []
+    for (const advisory of all) {
+      const evaluation = Versions.advisoryAffects(advisory, key, version)
+      if (evaluation.affected) affected.push(advisory)
+      else if (evaluation.issues.length > 0) undetermined.push({ id: advisory.id, issues: evaluation.issues })
+    }
+    return { affected, undetermined }
+  }
 
   const matchesWithOptions: VulnerabilityManagerShape["matchesWithOptions"] = (ecosystem, name, version, input) =>
     Effect.gen(function*() {
       const options = yield* validated(input)
       const key = yield* PackageKey.make(ecosystem, name)
-      const all = yield* query(ecosystem, name)
-      const affected: Array<Advisory> = []
-      const undetermined: Array<MatchReport["undetermined"][number]> = []
-      for (const advisory of all) {
-        const evaluation = Versions.advisoryAffects(advisory, key, version.trim())
-        if (evaluation.affected) affected.push(advisory)
-        else if (evaluation.issues.length > 0) undetermined.push({ id: advisory.id, issues: evaluation.issues })
-      }
+      const { affected, undetermined } = evaluate(yield* query(ecosystem, name), key, version.trim())
       return yield* filterReport(affected, options, undetermined)
     }).pipe(
       Effect.withSpan("VulnerabilityManager.matchesWithOptions", { attributes: { ecosystem, name, version } })
@@ -147,36 +164,103 @@ export const makeManager = (
       return yield* filterReport(yield* query(ecosystem, name), options, [])
     }).pipe(Effect.withSpan("VulnerabilityManager.queryWithOptions", { attributes: { ecosystem, name } }))
 
+  type Lookup = Either.Either<
+    { readonly key: PackageKey.PackageKey; readonly advisories: ReadonlyArray<Advisory> },
+    AdvisoryStoreError | InvalidInput
+  >
+
+  /**
+   * Each query's advisories from one `getByPackages` read (retried as a whole). Input is checked
+   * in the order the single-package operations check it (with a version, as `matches` does: the
+   * key, then the ecosystem; without, as `query` does), so each answer equals theirs.
+   */
+  const lookupAll = (queries: ReadonlyArray<PackageQuery>): Effect.Effect<Array<Lookup>> =>
+    Effect.gen(function*() {
+      const lookups: Array<Lookup> = new Array(queries.length)
+      const valid: Array<number> = []
+      for (let i = 0; i < queries.length; i++) {
+        const { ecosystem, name, version } = queries[i]!
+        const key = PackageKey.makeEither(ecosystem, name)
+        const ecosystemProblem = PackageKey.ecosystemProblem(ecosystem)
+        const problem = version === undefined
+          ? ecosystemProblem ?? Either.getLeft(key).pipe(Option.getOrUndefined)
+          : Either.getLeft(key).pipe(Option.getOrUndefined) ?? ecosystemProblem
+        if (problem !== undefined) lookups[i] = Either.left(problem)
+        else valid.push(i)
+      }
+      if (valid.length === 0) return lookups
+      const answers = yield* Effect.either(retryTransient(store.getByPackages(valid.map((i) => queries[i]!))))
+      for (let v = 0; v < valid.length; v++) {
+        const i = valid[v]!
+        const { ecosystem, name } = queries[i]!
+        if (Either.isLeft(answers)) lookups[i] = Either.left(answers.left)
+        else {
+          lookups[i] = Either.map(answers.right[v]!, (advisories) => ({
+            key: PackageKey.unsafeMake(ecosystem, name),
+            advisories
+          }))
+        }
+      }
+      return lookups
+    })
+
+  /** Enrichment for the candidates of every successful lookup in one read; a failed read fails only those that needed it. */
+  const enrichmentOfAll = (candidates: ReadonlyArray<ReadonlyArray<Advisory>>, needed: boolean) =>
+    Effect.gen(function*() {
+      if (!needed) return Either.right<ReadonlyMap<string, EnrichmentData>>(new Map())
+      return yield* Effect.either(retryTransient(loadEnrichment(store, candidates.flat())))
+    })
+  const needsEntries = (advisories: ReadonlyArray<Advisory>) => advisories.some((a) => AdvisoryModule.cveIds(a).length > 0)
+
+  const matchesWithOptionsBatch: VulnerabilityManagerShape["matchesWithOptionsBatch"] = (packages, input) =>
+    Effect.gen(function*() {
+      const options = yield* validated(input)
+      const lookups = yield* lookupAll(packages)
+      const evaluated = lookups.map((lookup, i) =>
+        Either.map(lookup, ({ advisories, key }) => evaluate(advisories, key, packages[i]!.version.trim()))
+      )
+      const candidates = evaluated.flatMap((e) => (Either.isRight(e) ? [e.right.affected] : []))
+      const entries = yield* enrichmentOfAll(candidates, MatchOptions.requiresEnrichment(options))
+      return evaluated.map((e) =>
+        Either.flatMap(e, ({ affected, undetermined }): Either.Either<MatchReport, AdvisoryStoreError | InvalidInput> =>
+          Either.isRight(entries)
+            ? Either.right(applyFilters(affected, entries.right, options, undetermined))
+            : needsEntries(affected)
+            ? Either.left(entries.left)
+            : Either.right(applyFilters(affected, new Map(), options, undetermined)))
+      )
+    }).pipe(Effect.withSpan("VulnerabilityManager.matchesWithOptionsBatch", { attributes: { packages: packages.length } }))
+
   const queryBatch: VulnerabilityManagerShape["queryBatch"] = (packages, batchOptions) =>
-    Effect.forEach(
-      packages,
-      (query_) => {
-        const lookup = query_.version === undefined
-          ? query(query_.ecosystem, query_.name)
-          : matches(query_.ecosystem, query_.name, query_.version)
-        const withEnrichment = batchOptions?.enriched
-          ? Effect.flatMap(lookup, (advisories) => retryTransient(enrichAll(store, advisories)))
-          : lookup
-        return withEnrichment.pipe(
-          Effect.match({
-            onFailure: (error): PackageResult => ({
-              _tag: "Failure",
-              query: query_,
-              error,
-              retryable: "retryable" in error && error.retryable === true
-            }),
-            onSuccess: (advisories): PackageResult => ({ _tag: "Success", query: query_, advisories })
-          })
-        )
-      },
-      { concurrency: Math.max(1, batchOptions?.concurrency ?? options.batchConcurrency ?? 8) }
-    ).pipe(
-      Effect.map((results) => {
-        const failed = results.filter((r) => r._tag === "Failure").length
-        return { results, total: results.length, succeeded: results.length - failed, failed }
-      }),
-      Effect.withSpan("VulnerabilityManager.queryBatch", { attributes: { packages: packages.length } })
-    )
+    Effect.gen(function*() {
+      const lookups = yield* lookupAll(packages)
+      const found = lookups.map((lookup, i) =>
+        Either.map(lookup, ({ advisories, key }) => {
+          const version = packages[i]!.version
+          return version === undefined ? advisories : matchAdvisories(advisories, key, version.trim())
+        })
+      )
+      const enriched = batchOptions?.enriched === true
+      const entries = yield* enrichmentOfAll(found.flatMap((f) => (Either.isRight(f) ? [f.right] : [])), enriched)
+      const results = found.map((f, i): PackageResult => {
+        const query_ = packages[i]!
+        const answer = Either.flatMap(f, (advisories): Either.Either<ReadonlyArray<Advisory>, AdvisoryStoreError | InvalidInput> => {
+          if (!enriched || advisories.length === 0) return Either.right(advisories)
+          if (Either.isLeft(entries)) return needsEntries(advisories) ? Either.left(entries.left) : Either.right(withEnrichment(advisories, new Map()))
+          return Either.right(withEnrichment(advisories, entries.right))
+        })
+        return Either.isRight(answer)
+          ? { _tag: "Success", query: query_, advisories: answer.right }
+          : {
+            _tag: "Failure",
+            query: query_,
+            error: answer.left,
+            retryable: "retryable" in answer.left && answer.left.retryable === true
+          }
+      })
+      const failed = results.filter((r) => r._tag === "Failure").length
+      return { results, total: results.length, succeeded: results.length - failed, failed }
+    }).pipe(Effect.withSpan("VulnerabilityManager.queryBatch", { attributes: { packages: packages.length } }))
 
   const syncStatus = retryTransient(store.syncTimestamps).pipe(
     Effect.map((timestamps) => {
@@ -237,6 +321,7 @@ export const makeManager = (
     queryEnriched,
     matches,
     matchesWithOptions,
+    matchesWithOptionsBatch,
     queryWithOptions,
     queryBatch,
     queryGrouped: (ecosystem, name) => Effect.map(query(ecosystem, name), AliasGroups.group),

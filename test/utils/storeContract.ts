@@ -35,7 +35,7 @@
  *   })
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Clock, Context, Effect, type Layer, Option, Stream, TestClock } from "effect"
+import { Chunk, Clock, Context, Effect, Either, type Layer, Option, Stream, TestClock } from "effect"
 import type * as Advisory from "../../src/Advisory.js"
 import { AdvisoryStore } from "../../src/AdvisoryStore.js"
 import { makeZstd } from "../../src/Compression.js"
@@ -146,6 +146,55 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
                 else expect(found).not.toContain(advisory.id)
               }
             }
+          })))
+
+      test("getByPackages answers every package of the sample exactly as getByPackage does, in input order", () =>
+        withStore({}, (store) =>
+          Effect.gen(function*() {
+            yield* store.upsertBatch(sample, "osv")
+            const packages = sample.flatMap((a) => a.affected?.flatMap((x) => (x.package ? [x.package] : [])) ?? [])
+            // Spelling variants, repeats and a package with nothing stored ride along.
+            const queries = [
+              ...packages.map((p) => ({ ecosystem: p.ecosystem, name: p.name })),
+              ...packages.slice(0, 20).map((p) => ({ ecosystem: p.ecosystem.toUpperCase(), name: p.name })),
+              { ecosystem: "npm", name: "ct-nothing-stored" }
+            ]
+            const answers = yield* store.getByPackages(queries)
+            expect(answers.length).toBe(queries.length)
+            for (let i = 0; i < queries.length; i++) {
+              const single = yield* store.getByPackage(queries[i]!.ecosystem, queries[i]!.name)
+              expect(answers[i]).toEqual(Either.right(single))
+            }
+            expect(yield* store.getByPackages([])).toEqual([])
+          })))
+
+      test("getByPackages: a bad name or a corrupt advisory is the answer of each package listing it; removed advisories leave every answer", () =>
+        withStore({}, (store, keys, kit) =>
+          Effect.gen(function*() {
+            const a = variant(base, "GHSA-ct-batch-1", [["npm", "ct-batch-corrupt"], ["npm", "ct-batch-shared"]])
+            const b = variant(base, "GHSA-ct-batch-2", [["npm", "ct-batch-shared"]])
+            const c = variant(base, "GHSA-ct-batch-3", [["npm", "ct-batch-fine"]])
+            yield* store.upsertBatch([a, b, c], "osv")
+            yield* kit.writeRaw(keys.data(a.id), garbage)
+            const answers = yield* store.getByPackages([
+              { ecosystem: "npm", name: "ct-batch-corrupt" },
+              { ecosystem: "npm", name: "  " },
+              { ecosystem: "npm", name: "ct-batch-fine" },
+              { ecosystem: "npm", name: "ct-batch-shared" }
+            ])
+            expect(answers[0]).toMatchObject(Either.left({ _tag: "CorruptEntry", key: keys.data(a.id) }))
+            expect(answers[1]).toMatchObject(Either.left({ _tag: "InvalidInput", field: "name" }))
+            expect(answers[2]).toEqual(Either.right([c]))
+            expect(answers[3]).toMatchObject(Either.left({ _tag: "CorruptEntry", key: keys.data(a.id) }))
+            yield* store.removeAdvisory(a.id)
+            yield* store.removeAdvisory(c.id)
+            const after = yield* store.getByPackages([
+              { ecosystem: "npm", name: "ct-batch-corrupt" },
+              { ecosystem: "npm", name: "ct-batch-shared" },
+              { ecosystem: "npm", name: "ct-batch-fine" }
+            ])
+            expect(after).toEqual([Either.right([]), Either.right([b]), Either.right([])])
+            expect(yield* store.idsByPackage("npm", "ct-batch-shared")).toEqual([b.id])
           })))
 
       test("upsertBatch: re-writes count as updated, the last duplicate in a batch wins, empty batch is a no-op", () =>

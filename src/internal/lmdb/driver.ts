@@ -207,6 +207,7 @@ export const makeLmdbDriver = (env: LmdbEnv, keys: StoreKeys, settings: LmdbDriv
           }
         })),
     members: (operation, key) => attempt(operation, () => membersOf(key)),
+    membersOf: (operation, keyList) => attempt(operation, () => keyList.map(membersOf)),
     memberPages: (operation, key, pageSize) =>
       Stream.flatMap(
         attempt(operation, () => membersOf(key)),

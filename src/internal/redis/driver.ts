@@ -76,6 +76,8 @@ export const makeRedisDriver = (
         (replies) => replies.map((reply) => (typeof reply === "number" ? reply : 1))
       ),
     members: (operation, key) => connection.run(operation, (redis) => redis.smembers(key)),
+    // One pipeline per read chunk: a batch of 1,000 packages is two round trips, not 1,000.
+    membersOf: (operation, keyList) => chunked(operation, keyList, (p, key) => p.smembers(key), (reply) => reply as Array<string>),
     memberPages: (operation, key, pageSize) =>
       Stream.paginateChunkEffect("0", (cursor: string) =>
         Effect.map(

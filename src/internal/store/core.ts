@@ -6,7 +6,7 @@
  */
 import { Array as Arr, Chunk, Clock, Effect, Either, Option, Stream } from "effect"
 import type { Advisory } from "../../Advisory.js"
-import type { AdvisoryStoreShape, UpsertResult } from "../../AdvisoryStore.js"
+import type { AdvisoryStoreShape, PackageRef, UpsertResult } from "../../AdvisoryStore.js"
 import type { CompressionShape } from "../../Compression.js"
 import type { EnrichmentData } from "../../EnrichmentData.js"
 import { type AdvisoryStoreError, CorruptEntry, InvalidInput, StoreError } from "../../Errors.js"
@@ -73,30 +73,51 @@ export const makeStore = (
     return advisory
   }
 
-  /** Advisories for `ids` (input order, `undefined` when absent) and the absent ids. */
-  const readAdvisories = (operation: string, ids: ReadonlyArray<string>) =>
+  /**
+   * Advisories for `ids` (input order, `undefined` when absent) and the absent ids; a value that
+   * cannot be decoded is that id's `CorruptEntry` (batch reads answer per package).
+   */
+  const readEach = (operation: string, ids: ReadonlyArray<string>) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const dataKeys = ids.map(keys.data)
       const values = yield* driver.getValues(operation, dataKeys, now)
-      const found: Array<Advisory | undefined> = new Array(ids.length)
+      const found: Array<Either.Either<Advisory, CorruptEntry> | undefined> = new Array(ids.length)
       const missing: Array<string> = []
       const misses: Array<number> = []
       for (let i = 0; i < values.length; i++) {
         const value = values[i]
-        if (value === undefined) missing.push(ids[i]!)
-        else if ((found[i] = cache.get(dataKeys[i]!, value)) === undefined) misses.push(i)
+        if (value === undefined) {
+          missing.push(ids[i]!)
+          continue
+        }
+        const hit = cache.get(dataKeys[i]!, value)
+        if (hit === undefined) misses.push(i)
+        else found[i] = Either.right(hit)
       }
       if (misses.length > 0) {
         const raws = yield* compression.decompressAll(misses.map((i) => values[i]!))
         for (let m = 0; m < misses.length; m++) {
           const i = misses[m]!
           const raw = raws[m]!
-          if (Either.isLeft(raw)) return yield* corruptCompression(dataKeys[i]!, raw.left.detail, raw.left)
-          found[i] = yield* decoded(dataKeys[i]!, values[i]!, raw.right)
+          found[i] = Either.isLeft(raw)
+            ? Either.left(corruptCompression(dataKeys[i]!, raw.left.detail, raw.left))
+            : decoded(dataKeys[i]!, values[i]!, raw.right)
         }
       }
       return { found, missing }
+    })
+
+  /** Advisories for `ids` (input order, `undefined` when absent) and the absent ids; the first corrupt value fails the read. */
+  const readAdvisories = (operation: string, ids: ReadonlyArray<string>) =>
+    Effect.flatMap(readEach(operation, ids), ({ found, missing }) => {
+      const advisories: Array<Advisory | undefined> = new Array(found.length)
+      for (let i = 0; i < found.length; i++) {
+        const entry = found[i]
+        if (entry !== undefined && Either.isLeft(entry)) return Effect.fail(entry.left)
+        advisories[i] = entry?.right
+      }
+      return Effect.succeed({ found: advisories, missing })
     })
 
   /** Old memberships of an advisory that has no membership list (written by the Rust crate). */
@@ -141,6 +162,68 @@ export const makeStore = (
       const { found, missing } = yield* readAdvisories(operation, ids)
       yield* purge(operation, missing, suffix)
       return found.filter((a): a is Advisory => a !== undefined && indexedUnder(a, suffix))
+    })
+
+  /**
+   * `getByPackages`: every index set in one `membersOf`, every distinct advisory read and decoded
+   * once (plain loops, no effect per package or advisory), then each package's answer assembled
+   * with the rules of `readIndexed` (gone ids purged, ids whose data no longer names the package
+   * left out, sorted by id). A corrupt advisory fails only the packages it is listed under.
+   */
+  const readPackages = (packages: ReadonlyArray<PackageRef>) =>
+    Effect.gen(function*() {
+      const operation = operationName("getByPackages")
+      const answers: Array<Either.Either<ReadonlyArray<Advisory>, AdvisoryStoreError>> = new Array(packages.length)
+      const suffixes: Array<string | undefined> = new Array(packages.length)
+      const wanted: Array<string> = []
+      const slot = new Map<string, number>()
+      for (let p = 0; p < packages.length; p++) {
+        const { ecosystem, name } = packages[p]!
+        const key = PackageKey.makeEither(ecosystem, name)
+        if (Either.isLeft(key)) {
+          answers[p] = Either.left(key.left)
+          continue
+        }
+        const suffix = PackageKey.toIndexSuffix(key.right)
+        suffixes[p] = suffix
+        if (!slot.has(suffix)) slot.set(suffix, wanted.push(suffix) - 1)
+      }
+      const memberLists = yield* driver.membersOf(operation, wanted.map(keys.index))
+      const ids = Array.from(new Set(memberLists.flat()))
+      const decodedById = new Map<string, Either.Either<Advisory, CorruptEntry> | undefined>()
+      for (const chunk of Arr.chunksOf(ids, chunkSize)) {
+        const { found, missing } = yield* readEach(operation, chunk)
+        for (let i = 0; i < chunk.length; i++) decodedById.set(chunk[i]!, found[i])
+        if (missing.length > 0) {
+          const gone = new Set(missing)
+          // An id can be gone from several of the batch's packages: each listing is purged.
+          for (let s = 0; s < wanted.length; s++) {
+            const stale = memberLists[s]!.filter((id) => gone.has(id))
+            if (stale.length > 0) yield* purge(operation, stale, wanted[s])
+          }
+        }
+      }
+      const bySuffix = new Map<string, Either.Either<ReadonlyArray<Advisory>, CorruptEntry>>()
+      for (let s = 0; s < wanted.length; s++) {
+        const suffix = wanted[s]!
+        const listed: Array<Advisory> = []
+        let corrupt: CorruptEntry | undefined
+        for (const id of memberLists[s]!) {
+          const advisory = decodedById.get(id)
+          if (advisory === undefined) continue
+          if (Either.isLeft(advisory)) {
+            corrupt ??= advisory.left
+            continue
+          }
+          if (indexedUnder(advisory.right, suffix)) listed.push(advisory.right)
+        }
+        bySuffix.set(suffix, corrupt === undefined ? Either.right(listed.sort(byId)) : Either.left(corrupt))
+      }
+      for (let p = 0; p < packages.length; p++) {
+        const suffix = suffixes[p]
+        if (suffix !== undefined) answers[p] = bySuffix.get(suffix)!
+      }
+      return answers
     })
 
   const indexSuffixOf = (ecosystem: string, name: string) =>
@@ -344,6 +427,7 @@ export const makeStore = (
         const ids = yield* driver.members(operation, keys.index(suffix))
         return (yield* readIndexed(operation, suffix, ids)).sort(byId)
       }).pipe(span("getByPackage", { ecosystem, name })),
+    getByPackages: (packages) => readPackages(packages).pipe(span("getByPackages", { count: packages.length })),
     streamByPackage: (ecosystem, name) =>
       Stream.unwrap(Effect.map(indexSuffixOf(ecosystem, name), (suffix) => {
         const operation = operationName("streamByPackage")

@@ -93,6 +93,8 @@ export interface StoreDriver {
   readonly write: (operation: string, writes: ReadonlyArray<ValueWrite>, now: number) => Effect.Effect<Array<number>, StoreError>
   /** Members of a set. */
   readonly members: (operation: string, key: string) => Effect.Effect<Array<string>, StoreError>
+  /** Members of each set, in order, in one round trip where the backend has round trips (batch reads). */
+  readonly membersOf: (operation: string, keys: ReadonlyArray<string>) => Effect.Effect<Array<Array<string>>, StoreError>
   /** Members of a set in pages of about `pageSize` (a member may appear twice). */
   readonly memberPages: (operation: string, key: string, pageSize: number) => Stream.Stream<ReadonlyArray<string>, StoreError>
   /** Applies advisory writes, each atomic with its index memberships and `ids` entry. */

@@ -78,6 +78,7 @@ export const makeMemoryDriver = (prefix: string): { readonly driver: StoreDriver
         })
       ),
     members: (_, key) => Effect.map(now, (at) => members(key, at)),
+    membersOf: (_, keyList) => Effect.map(now, (at) => keyList.map((key) => members(key, at))),
     memberPages: (_, key, pageSize) =>
       Stream.unwrap(Effect.map(now, (at) => Stream.fromIterable(Arr.chunksOf(members(key, at), pageSize)))),
     writeAdvisories: (_, writes, expiry) =>

@@ -1,0 +1,91 @@
+/**
+ * The batch read path against the per-package one, on every record of $VULNERA_DATA_DIR/osv in
+ * the memory store: for a large, evenly spread sample of the (package, version) pairs the corpus'
+ * `affected.versions` lists give (plus a version no record lists, per package), the answers of
+ * `matchesWithOptionsBatch` (what `vulnera scan` uses) and `queryBatch` must equal those of
+ * `matchesWithOptions` and `matches` called one package at a time — affected, undetermined and
+ * excluded alike, enrichment included.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { gunzipSync } from "node:zlib"
+import { Effect, Either, Layer } from "effect"
+import type * as Advisory from "../../src/Advisory.js"
+import { AdvisoryStore } from "../../src/AdvisoryStore.js"
+import * as Compression from "../../src/Compression.js"
+import * as MatchOptions from "../../src/MatchOptions.js"
+import * as MemoryStore from "../../src/MemoryStore.js"
+import * as StoreConfig from "../../src/StoreConfig.js"
+import * as VulnerabilityManager from "../../src/VulnerabilityManager.js"
+
+const osvDir = join(process.env.VULNERA_DATA_DIR ?? "../shared/data", "osv")
+/** Pairs compared one at a time (each a full single-package read; the batch reads them all at once). */
+const sampleSize = 3000
+
+const corpus: Array<Advisory.Advisory> = readdirSync(osvDir)
+  .filter((file) => file.endsWith(".jsonl.gz"))
+  .sort()
+  .flatMap((file) => gunzipSync(readFileSync(join(osvDir, file))).toString("utf8").split("\n").filter((l) => l.trim() !== ""))
+  .map((line) => JSON.parse(line) as Advisory.Advisory)
+
+/** Every (ecosystem, name, version) of the versions lists, then one unlisted version per package. */
+const allPairs = (() => {
+  const pairs: Array<{ ecosystem: string; name: string; version: string }> = []
+  const packages = new Map<string, { ecosystem: string; name: string }>()
+  for (const advisory of corpus) {
+    for (const affected of advisory.affected ?? []) {
+      const pkg = affected.package
+      if (!pkg || pkg.ecosystem.trim() === "" || pkg.name.trim() === "") continue
+      packages.set(`${pkg.ecosystem}\u0000${pkg.name}`, pkg)
+      for (const version of affected.versions ?? []) pairs.push({ ecosystem: pkg.ecosystem, name: pkg.name, version })
+    }
+  }
+  for (const pkg of packages.values()) pairs.push({ ...pkg, version: "0.0.0-vulnera-unlisted" })
+  // Versions no ordering can parse, for undetermined answers.
+  for (const pkg of Array.from(packages.values()).filter((_, i) => i % 50 === 0)) pairs.push({ ...pkg, version: "%%" })
+  return pairs
+})()
+const step = Math.max(1, Math.floor(allPairs.length / sampleSize))
+const sample = allPairs.filter((_, i) => i % step === 0)
+
+const layer = VulnerabilityManager.layer().pipe(
+  Layer.provideMerge(MemoryStore.layer.pipe(Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer())))),
+  Layer.provide(VulnerabilityManager.sourcesLayerFromEnv({})),
+  Layer.orDie
+)
+
+describe("batch reads agree with single-package reads on the corpus (memory store)", () => {
+  it.effect(`${sample.length} sampled (package, version) pairs of ${allPairs.length}`, () =>
+    Effect.gen(function*() {
+      expect(corpus.length).toBeGreaterThan(1000)
+      const store = yield* AdvisoryStore
+      yield* store.upsertBatch(corpus, "osv")
+      const manager = yield* VulnerabilityManager.VulnerabilityManager
+      const options = MatchOptions.withEnrichment
+
+      const batch = yield* manager.matchesWithOptionsBatch(sample, options)
+      const queried = yield* manager.queryBatch(sample)
+      const differing: Array<string> = []
+      let affected = 0
+      let undetermined = 0
+      for (let i = 0; i < sample.length; i++) {
+        const { ecosystem, name, version } = sample[i]!
+        const single = yield* Effect.either(manager.matchesWithOptions(ecosystem, name, version, options))
+        const singleMatches = yield* Effect.either(manager.matches(ecosystem, name, version))
+        const fromBatch = queried.results[i]!
+        const sameQuery = fromBatch._tag === "Success"
+          ? Either.isRight(singleMatches) && JSON.stringify(fromBatch.advisories) === JSON.stringify(singleMatches.right)
+          : Either.isLeft(singleMatches) && fromBatch.error._tag === singleMatches.left._tag
+        if (JSON.stringify(batch[i]) !== JSON.stringify(single) || !sameQuery) differing.push(`${ecosystem}/${name}@${version}`)
+        if (Either.isRight(single)) {
+          affected += single.right.advisories.length
+          undetermined += single.right.undetermined.length
+        }
+      }
+      expect(differing).toEqual([])
+      // The sample exercises real matches, not only empty answers.
+      expect(affected).toBeGreaterThan(sample.length / 2)
+      expect(undetermined + affected).toBeGreaterThan(0)
+    }).pipe(Effect.provide(layer)), 600_000)
+})
