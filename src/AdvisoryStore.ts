@@ -55,6 +55,37 @@ export interface UpsertResult {
 }
 
 /**
+ * What `verify` found: references to advisory data that is gone (evicted by Redis, or expired and
+ * not yet swept). A healthy store has zero in every `dangling*` field.
+ *
+ * @since 0.2.0
+ * @category Models
+ */
+export interface VerifyReport {
+  /** Index sets walked (one per package name and ecosystem). */
+  readonly indexSets: number
+  /** Index entries (package → advisory id) checked. */
+  readonly indexEntries: number
+  /** Index entries whose advisory data is missing or expired (a query would skip them). */
+  readonly danglingIndexEntries: number
+  /** Unexpired ids in the count's bookkeeping (`advisoryCount` before repair). */
+  readonly recordedAdvisories: number
+  /** Of those, ids whose data is missing (the count overstates the store by this many). */
+  readonly danglingRecords: number
+  /** Distinct advisory ids referenced by an index or the bookkeeping whose data is gone. */
+  readonly missingAdvisories: number
+  /** Ecosystems (canonical, base) of the dangling index entries, sorted. */
+  readonly affectedEcosystems: ReadonlyArray<string>
+  /** Whether dangling entries were removed (`repair: true` and something was found). */
+  readonly repaired: boolean
+  /**
+   * Sync timestamps cleared by the repair (so the next sync of those units is full): the units of
+   * the affected ecosystems, or every unit when a dangling id's ecosystem is unknown.
+   */
+  readonly resetSources: ReadonlyArray<string>
+}
+
+/**
  * @since 0.1.0
  * @category Models
  */
@@ -140,6 +171,13 @@ export interface AdvisoryStoreShape {
 
   /** Never fails: an unreachable store is `Unavailable`. */
   readonly healthCheck: Effect.Effect<HealthStatus>
+  /**
+   * Walks every index and the count's bookkeeping and counts references to advisory data that is
+   * gone (Redis eviction). `repair: true` removes those references (atomically per id, and only
+   * while the data is still absent) and clears the sync timestamps of the affected units, so the
+   * next sync writes them again. O(stored index entries): a maintenance operation.
+   */
+  readonly verify: (options?: { readonly repair?: boolean }) => Effect.Effect<VerifyReport, AdvisoryStoreError>
 }
 
 /**

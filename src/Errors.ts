@@ -12,26 +12,35 @@
 import { Predicate, Schema } from "effect"
 import { sanitizeForDisplay } from "./internal/sanitize.js"
 
+const reasonText = {
+  Unavailable: "unavailable",
+  CommandFailed: "command failed",
+  Internal: "internal error (a bug in vulnera, not a store problem; please report it)"
+} as const
+
 /**
- * The store could not be reached, or a command failed.
+ * The store could not be reached, a command failed, or the client itself failed.
  *
- * - `Unavailable`: no connection (refused, reset, closed, timed out). Retryable.
+ * - `Unavailable`: no connection (refused, unknown host, reset, closed, timed out, TLS, auth);
+ *   `detail` says which. Retryable unless retrying cannot help (TLS, auth).
  * - `CommandFailed`: the server answered with an error (e.g. OOM, READONLY, WRONGTYPE).
  *   Retryable only when the server says the condition is transient (`LOADING`, `READONLY`,
  *   `BUSY`, `TRYAGAIN`, `OOM`).
+ * - `Internal`: a JavaScript error in the client (`RangeError`, `TypeError`: a bug), never
+ *   labelled "store unavailable" and never retryable.
  *
  * @since 0.1.0
  * @category Errors
  */
 export class StoreError extends Schema.TaggedError<StoreError>("vulnera/StoreError")("StoreError", {
-  reason: Schema.Literal("Unavailable", "CommandFailed"),
+  reason: Schema.Literal("Unavailable", "CommandFailed", "Internal"),
   operation: Schema.String,
   detail: Schema.String,
   retryable: Schema.Boolean,
   cause: Schema.optional(Schema.Defect)
 }) {
   override get message(): string {
-    return sanitizeForDisplay(`${this.operation}: store ${this.reason === "Unavailable" ? "unavailable" : "command failed"}: ${this.detail}`)
+    return sanitizeForDisplay(`${this.operation}: store ${reasonText[this.reason]}: ${this.detail}`)
   }
 }
 

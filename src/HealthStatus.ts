@@ -6,8 +6,11 @@
  *   no condition below.
  * - `Degraded`: reachable, but one of: PING slower than the threshold; the dataset is still
  *   loading (`loading:1`); the server is a read-only replica; memory use above 90% of
- *   `maxmemory`; the server runs in cluster mode (unsupported); or the advisory count could not be
- *   read. `detail` says which.
+ *   `maxmemory`; the server runs in cluster mode (unsupported); the advisory count could not be
+ *   read; or the server can evict keys (`maxmemory-policy` other than `noeviction`, DragonflyDB
+ *   `cache_mode`, or keys already evicted): then `evictionRisk` says why and `detail` adds "count
+ *   may be stale: N advisories recorded; run vulnera verify" (eviction drops data the count's
+ *   bookkeeping still lists). `detail` says which.
  * - LMDB (`LmdbStore`): `Degraded` when the map is more than 90% full or the directory is not
  *   writable; `path` and `usage` are always reported.
  * - `Unavailable`: no connection or no PING answer (within the connect timeout). `healthCheck`
@@ -43,6 +46,8 @@ export class HealthStatus extends Schema.Class<HealthStatus>("vulnera/HealthStat
   path: Schema.optional(Schema.String),
   /** Share of the store's capacity in use, 0..1, when it has one (the LMDB map). */
   usage: Schema.optional(Schema.Number),
+  /** Why the server may drop stored data on its own (Redis eviction); absent when it never does. */
+  evictionRisk: Schema.optional(Schema.String),
   /** Why the status is not `Healthy`. */
   detail: Schema.optional(Schema.String)
 }) {}

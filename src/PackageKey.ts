@@ -11,6 +11,7 @@
  */
 import { Effect, Either } from "effect"
 import { InvalidInput } from "./Errors.js"
+import { indexSuffix } from "./internal/store/keys.js"
 
 /**
  * A normalized (ecosystem, name) pair.
@@ -315,14 +316,16 @@ export const same = (a: { readonly ecosystem: string; readonly name: string }, b
 }
 
 /**
- * The `<ecosystem>:<name>` suffix used in index keys (`idx:<ecosystem>:<name>`). For a base
- * ecosystem (no `:`) this listing holds the base's own records and those of all its variants
+ * The `<ecosystem>:<name>` suffix used in index keys (`idx:<ecosystem>:<name>`), encoded without
+ * ambiguity by the store's key layout (src/internal/store/keys.ts: `:` escaped as `%3A` where the
+ * two parts could be confused, e.g. (`AlmaLinux`, `9:kernel`) vs (`AlmaLinux:9`, `kernel`)). For a
+ * base ecosystem (no `:`) this listing holds the base's own records and those of all its variants
  * (see `storeCodec.indexSuffixes`); for `git` the name is a normalized repository URL.
  *
  * @since 0.1.0
  * @category Normalization
  */
-export const toIndexSuffix = (key: PackageKey): string => `${key.ecosystem}:${key.name}`
+export const toIndexSuffix = (key: PackageKey): string => indexSuffix(key)
 
 /**
  * Validates an advisory id: non-empty, at most 1024 characters, no whitespace or control

@@ -13,7 +13,7 @@ import * as Compression from "../src/Compression.js"
 import * as DragonflyStore from "../src/DragonflyStore.js"
 import { ConfigurationError, StoreError } from "../src/Errors.js"
 import { parseRedisUrl, toStoreError } from "../src/internal/redis/client.js"
-import { degradedReasons, parseInfo } from "../src/internal/redis/health.js"
+import { degradedReasons, evictionRisk, parseInfo } from "../src/internal/redis/health.js"
 import * as StoreConfig from "../src/StoreConfig.js"
 import { loadSampleAdvisories, sampleById, variant } from "./utils/osvFixtures.js"
 import { makeRedisServer, useRedisServer } from "./utils/redis.js"
@@ -347,7 +347,8 @@ describe("DragonflyStore (Redis specifics)", () => {
       const after = yield* commandCalls(redis)
       expect(health).toMatchObject({ status: "Healthy", advisoryCount: 600, lastSync: "2025-01-02T03:04:05.000Z" })
       expect(health.serverVersion).toMatch(/^\d+\.\d+|^dragonfly /)
-      for (const walker of ["scan", "keys", "dbsize", "sscan", "zrange", "zrangebyscore"]) {
+      // DBSIZE is O(1) (health compares it with the count): not a walker.
+      for (const walker of ["scan", "keys", "sscan", "zrange", "zrangebyscore"]) {
         expect([walker, after.get(walker) ?? 0]).toEqual([walker, before.get(walker) ?? 0])
       }
       expect((after.get("zcount") ?? 0) - (before.get("zcount") ?? 0)).toBe(2)
@@ -376,6 +377,31 @@ describe("DragonflyStore (Redis specifics)", () => {
       }
       expect(toStoreError("op", "redis://h")(new Error("connect ECONNREFUSED"))).toMatchObject({ reason: "Unavailable", retryable: true })
     }).pipe(Effect.provide(testLayer({ keyPrefix: prefix })))
+  })
+
+  it("toStoreError: a JavaScript error is Internal (never retried, never 'unavailable'); a closed connection names the socket error", () => {
+    const internal = toStoreError("op", "redis://h")(new RangeError("Maximum call stack size exceeded"))
+    expect(internal).toMatchObject({ reason: "Internal", retryable: false })
+    expect(internal.message).not.toMatch(/unavailable/)
+    expect(internal.message).toMatch(/internal error .*RangeError: Maximum call stack size exceeded/)
+    expect(toStoreError("op", "redis://h")(new TypeError("x is undefined"))).toMatchObject({ reason: "Internal", retryable: false })
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })
+    const closed = toStoreError("op", "redis://h", refused)(new Error("Connection is closed."))
+    expect(closed).toMatchObject({ reason: "Unavailable", retryable: true })
+    expect(closed.detail).toMatch(/^redis:\/\/h: connection refused \(ECONNREFUSED\)/)
+    const unknownHost = Object.assign(new Error("getaddrinfo ENOTFOUND nope.invalid"), { code: "ENOTFOUND" })
+    expect(toStoreError("op", "redis://h", unknownHost)(new Error("Connection is closed.")).detail).toMatch(/unknown host \(ENOTFOUND\)/)
+    // Without a socket error, a bare close says only that.
+    expect(toStoreError("op", "redis://h")(new Error("Connection is closed.")).detail).toBe("redis://h: Connection is closed.")
+  })
+
+  it("health rules: a maxmemory-policy that can evict, or keys already evicted, is an eviction risk", () => {
+    expect(evictionRisk(new Map([["maxmemory_policy", "noeviction"], ["evicted_keys", "0"]]))).toBeUndefined()
+    expect(evictionRisk(new Map([["maxmemory_policy", "allkeys-lru"], ["maxmemory", "41943040"]])))
+      .toMatch(/^maxmemory-policy allkeys-lru lets the server evict keys \(maxmemory 41943040 bytes\)/)
+    expect(evictionRisk(new Map([["maxmemory_policy", "noeviction"], ["evicted_keys", "12"]]))).toMatch(/12 keys were evicted/)
+    expect(evictionRisk(new Map([["cache_mode", "true"]]))).toMatch(/cache_mode/)
+    expect(degradedReasons(new Map([["maxmemory_policy", "volatile-lru"]]))).toHaveLength(1)
   })
 
   it("health rules: loading, read-only replica, memory pressure and cluster mode are Degraded", () => {

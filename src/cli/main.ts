@@ -14,6 +14,7 @@ import { packageVersionFlag, queryCommand } from "./commands/query.js"
 import { resetSyncCommand } from "./commands/reset.js"
 import { scanCommand } from "./commands/scan.js"
 import { syncCommand } from "./commands/sync.js"
+import { verifyCommand } from "./commands/verify.js"
 import { type CliExit, ExitCode, fromCause, usage } from "./failure.js"
 import { helpText, helpWidth, rootHelpText, usageLine } from "./help.js"
 import { painter, stripAnsi } from "./table.js"
@@ -26,6 +27,7 @@ const subcommands = [
   ossIndexCommand,
   healthCommand,
   resetSyncCommand,
+  verifyCommand,
   invalidateOssIndexCommand,
   demoCommand
 ] as const
@@ -64,6 +66,7 @@ const named: ReadonlyArray<readonly [name: string, command: Command.Command<any,
   ["ossindex", ossIndexCommand],
   ["health", healthCommand],
   ["reset-sync", resetSyncCommand],
+  ["verify", verifyCommand],
   ["invalidate-ossindex", invalidateOssIndexCommand],
   ["demo", demoCommand]
 ]

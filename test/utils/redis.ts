@@ -117,7 +117,7 @@ const waitForExit = (child: ChildProcess): Promise<void> =>
   })
 
 /** Our own redis-server on a free loopback port, restartable on that port. */
-const spawnedServer = (binary: string): Effect.Effect<RedisTestServer, Error, Scope.Scope> =>
+const spawnedServer = (binary: string, extraArgs: ReadonlyArray<string>): Effect.Effect<RedisTestServer, Error, Scope.Scope> =>
   Effect.gen(function*() {
     const dir = yield* Effect.acquireRelease(
       Effect.sync(() => mkdtempSync(join(tmpdir(), "vulnera-redis-"))),
@@ -131,7 +131,8 @@ const spawnedServer = (binary: string): Effect.Effect<RedisTestServer, Error, Sc
       output = ""
       const proc = spawn(binary, [
         "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        "--dir", dir, "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"
+        "--dir", dir, "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning",
+        ...extraArgs
       ], { stdio: ["ignore", "pipe", "pipe"] })
       const collect = (chunk: Buffer) => {
         output = (output + chunk.toString("utf8")).slice(-2000)
@@ -251,15 +252,25 @@ const proxiedServer = (target: string): Effect.Effect<RedisTestServer, Error, Sc
   })
 
 /**
+ * A Redis for the scope's lifetime with extra `redis-server` arguments (e.g. `--maxmemory 40mb
+ * --maxmemory-policy allkeys-lru`): always our own server, since an external one cannot be
+ * configured per test. Dies with a loud message when `redis-server` is not available.
+ */
+export const makeRedisServerWith = (extraArgs: ReadonlyArray<string>): Effect.Effect<RedisTestServer, never, Scope.Scope> =>
+  Effect.suspend(() => {
+    const binary = findRedisServer()
+    if (binary === undefined) return Effect.die(new Error(missingServerMessage()))
+    return spawnedServer(binary, extraArgs)
+  }).pipe(Effect.orDie)
+
+/**
  * A Redis for the scope's lifetime: `REDIS_URL` when set, else our own `redis-server`. Dies with a
  * loud message when neither is available.
  */
 export const makeRedisServer: Effect.Effect<RedisTestServer, never, Scope.Scope> = Effect.suspend(() => {
   const external = process.env.REDIS_URL
   if (external !== undefined && external.trim() !== "") return proxiedServer(external.trim())
-  const binary = findRedisServer()
-  if (binary === undefined) return Effect.die(new Error(missingServerMessage()))
-  return spawnedServer(binary)
+  return makeRedisServerWith([])
 }).pipe(Effect.orDie)
 
 /** The test framework's suite hooks (vitest's `beforeAll` / `afterAll`), passed in to keep this module vitest-free. */
@@ -272,12 +283,16 @@ export interface SuiteHooks {
  * Starts one Redis for the current test file (`beforeAll`) and stops it afterwards (`afterAll`).
  * `current()` returns it inside tests.
  */
-export const useRedisServer = ({ afterAll, beforeAll }: SuiteHooks): { readonly current: () => RedisTestServer } => {
+export const useRedisServer = (
+  { afterAll, beforeAll }: SuiteHooks,
+  /** Extra `redis-server` arguments; when given, the server is always spawned (REDIS_URL is not used). */
+  extraArgs?: ReadonlyArray<string>
+): { readonly current: () => RedisTestServer } => {
   let scope: Scope.CloseableScope | undefined
   let server: RedisTestServer | undefined
   beforeAll(async () => {
     scope = Effect.runSync(Scope.make())
-    server = await Effect.runPromise(Scope.extend(makeRedisServer, scope))
+    server = await Effect.runPromise(Scope.extend(extraArgs === undefined ? makeRedisServer : makeRedisServerWith(extraArgs), scope))
   }, 30_000)
   afterAll(async () => {
     if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))

@@ -706,6 +706,67 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
       }
     })
 
+    describe("faults (issue 13)", () => {
+      test("index keys are unambiguous: (AlmaLinux, 9:kernel) and (AlmaLinux:9, kernel) are two packages", () =>
+        withStore({}, (store, keys) =>
+          Effect.gen(function*() {
+            yield* store.upsertBatch([
+              variant(base, "GHSA-ambi-base-name", [["AlmaLinux", "9:kernel-core"]]),
+              variant(base, "GHSA-ambi-variant", [["AlmaLinux:9", "kernel-core"]])
+            ], "osv")
+            expect(ids(yield* store.getByPackage("AlmaLinux", "9:kernel-core"))).toEqual(["GHSA-ambi-base-name"])
+            expect(ids(yield* store.getByPackage("AlmaLinux:9", "kernel-core"))).toEqual(["GHSA-ambi-variant"])
+            // The variant is also listed under its base ecosystem's name (base queries find variants).
+            expect(ids(yield* store.getByPackage("AlmaLinux", "kernel-core"))).toEqual(["GHSA-ambi-variant"])
+            expect(yield* store.idsByPackage("AlmaLinux", "9:kernel-core")).toEqual(["GHSA-ambi-base-name"])
+            // Ordinary names keep the keys the Rust crate wrote.
+            expect(keys.index(Codec.indexSuffixes(variant(base, "x", [["Maven", "org.apache:commons"]]))[0]!))
+              .toBe(`${keys.prefix}:idx:maven:org.apache:commons`)
+            expect(Codec.indexSuffixes(variant(base, "x", [["Debian:12", "openssl"]]))).toEqual(["debian:12:openssl", "debian:openssl"])
+            expect(Codec.indexSuffixes(variant(base, "x", [["AlmaLinux", "9:kernel-core"]]))).toEqual(["almalinux:9%3Akernel-core"])
+          })))
+
+      test("an advisory naming 80,000 packages is written, found, re-written and removed", () =>
+        withStore({}, (store) =>
+          Effect.gen(function*() {
+            const packages = Array.from({ length: 80_000 }, (_, i) => ["npm", `pkg-${i}`] as const)
+            const big = variant(base, "GHSA-huge-pkgs", packages)
+            expect((yield* store.upsertBatch([big], "osv")).inserted).toBe(1)
+            expect(ids(yield* store.getByPackage("npm", "pkg-79999"))).toEqual(["GHSA-huge-pkgs"])
+            const fewer = variant(base, "GHSA-huge-pkgs", packages.slice(0, 10))
+            expect((yield* store.upsertBatch([fewer], "osv")).staleIndexEntriesRemoved).toBe(79_990)
+            expect(ids(yield* store.getByPackage("npm", "pkg-79999"))).toEqual([])
+            yield* store.upsertBatch([big], "osv")
+            expect(yield* store.removeAdvisory("GHSA-huge-pkgs")).toBe(true)
+            expect(ids(yield* store.getByPackage("npm", "pkg-5"))).toEqual([])
+          })), 240_000)
+
+      test("verify walks indexes and bookkeeping; a consistent store has nothing to repair", () =>
+        withStore({}, (store) =>
+          Effect.gen(function*() {
+            const empty = yield* store.verify()
+            expect(empty).toMatchObject({ indexSets: 0, indexEntries: 0, recordedAdvisories: 0, missingAdvisories: 0 })
+            yield* store.upsertBatch([
+              variant(base, "GHSA-verify-1", [["npm", "a"], ["PyPI", "b"]]),
+              variant(base, "GHSA-verify-2", [["npm", "a"]])
+            ], "osv")
+            yield* store.updateSyncTimestamp("osv.npm", new Date("2025-01-01T00:00:00Z"))
+            const report = yield* store.verify({ repair: true })
+            expect(report).toEqual({
+              indexSets: 2,
+              indexEntries: 3,
+              danglingIndexEntries: 0,
+              recordedAdvisories: 2,
+              danglingRecords: 0,
+              missingAdvisories: 0,
+              affectedEcosystems: [],
+              repaired: false,
+              resetSources: []
+            })
+            expect(Option.isSome(yield* store.lastSync("osv.npm"))).toBe(true)
+          })))
+    })
+
     describe("healthCheck", () => {
       test("reports Healthy, the advisory count and the most recent sync", () =>
         withStore({}, (store) =>

@@ -14,7 +14,7 @@ import {
   type StoreChoice,
   withManager
 } from "../environment.js"
-import { CliExit, ExitCode, findings, unavailable } from "../failure.js"
+import { CliExit, ExitCode, findings, unavailable, usage } from "../failure.js"
 import { durationText, makeSyncDisplay, summaryTable } from "../progress.js"
 import { painter } from "../table.js"
 
@@ -85,12 +85,25 @@ export const syncCommand = Command.make(
     enrichment: Options.boolean("enrichment").pipe(
       Options.withDescription("Also download the CISA KEV catalog and FIRST EPSS scores.")
     ),
+    allowEviction: Options.boolean("allow-eviction").pipe(
+      Options.withDescription(
+        "Write even though the Redis server can evict keys (maxmemory-policy other than noeviction): evicted " +
+          "advisories are lost without an error; check with `vulnera verify`."
+      )
+    ),
     ...storeAndDataOptions
   },
   (args) =>
     withManager(args, (store, data) =>
       Effect.gen(function*() {
-        yield* requireReachable(store)
+        const health = yield* requireReachable(store)
+        if (health.store.evictionRisk !== undefined && !args.allowEviction) {
+          return yield* usage(
+            `refusing to sync into ${store.display}: ${health.store.evictionRisk}. ` +
+              "Set maxmemory-policy noeviction, or pass --allow-eviction and check with `vulnera verify`",
+            "sync"
+          )
+        }
         yield* Effect.sync(() => process.stderr.write(`${describeTarget(store, data)}\n`))
         const outcome = yield* syncWithProgress({ enrichment: args.enrichment })
         yield* Console.log(summaryTable(outcome.stats, outcome.enrichment, painter(process.stdout)))

@@ -15,7 +15,7 @@
  * their expiry; reads compare with `now`), so `TestClock` drives it.
  */
 import { accessSync, constants } from "node:fs"
-import { Clock, Effect, Option, Stream } from "effect"
+import { Array as Arr, Clock, Effect, Option, Stream } from "effect"
 import type { Database, RootDatabase } from "lmdb"
 import { StoreError } from "../../Errors.js"
 import type { AdvisoryWriteResult, DriverHealth, RawAccess, StoreDriver } from "../store/driver.js"
@@ -241,6 +241,31 @@ export const makeLmdbDriver = (env: LmdbEnv, keys: StoreKeys, settings: LmdbDriv
       attempt(operation, () =>
         Array.from(expiries.getKeys({ ...expiredRange(now), limit }), (key) =>
           utf8.decode((key as Buffer).subarray(idsFrame.length + 8)))),
+    indexSuffixPages: (operation) =>
+      Stream.fromIterableEffect(attempt(operation, () => {
+        // Set keys are length-prefixed, so index sets are not one range: jump from set to set.
+        const wanted = Buffer.from(keys.indexPrefix)
+        const found: Array<string> = []
+        let start: Buffer = Buffer.alloc(0)
+        for (;;) {
+          let next: Buffer | undefined
+          for (const key of sets.getKeys({ start, limit: 1 })) next = key as Buffer
+          if (next === undefined) break
+          const length = next.readUInt32BE(0)
+          const setKey = next.subarray(4, 4 + length)
+          if (setKey.subarray(0, wanted.length).equals(wanted)) found.push(utf8.decode(setKey.subarray(wanted.length)))
+          start = Buffer.concat([next.subarray(0, 4 + length), afterText])
+        }
+        return Arr.chunksOf(found, 1000)
+      })),
+    recordedIdPages: (operation) =>
+      Stream.fromIterableEffect(attempt(operation, () => {
+        const page = Array.from(
+          scores.getRange({ start: idsFrame, end: Buffer.concat([idsFrame, afterText]) }),
+          ({ key, value }) => ({ id: utf8.decode((key as Buffer).subarray(idsFrame.length)), expiresAt: (value as Buffer).readDoubleBE(0) })
+        )
+        return Arr.chunksOf(page, 1000)
+      })),
     deleteByPrefix: (operation, prefix, now) =>
       write(operation, () => {
         const start = Buffer.from(prefix)

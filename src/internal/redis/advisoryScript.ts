@@ -81,7 +81,8 @@ return {1, existed, removed}
 const commandName = "vulneraAdvisoryWrite"
 
 interface ScriptedRedis extends Redis {
-  vulneraAdvisoryWrite(numKeys: number, ...args: Array<string | Buffer>): Promise<unknown>
+  /** One array argument (ioredis flattens it): spreading 80,000 index keys into a call overflows the stack. */
+  vulneraAdvisoryWrite(args: ReadonlyArray<number | string | Buffer>): Promise<unknown>
 }
 
 /** Registers the script on a connection (ioredis sends it with EVAL once per socket, then EVALSHA). */
@@ -145,7 +146,7 @@ export const applyAdvisoryOps = <E>(
       const batch = pending
       const replies = yield* connection.pipeline(operation, (pipeline) => {
         const p = pipeline as unknown as ScriptedRedis
-        for (const item of batch) p.vulneraAdvisoryWrite(...scriptArgs(keys, item, expiry))
+        for (const item of batch) p.vulneraAdvisoryWrite(scriptArgs(keys, item, expiry))
       })
       const next: Array<Pending> = []
       const needOld: Array<Pending> = []
@@ -180,17 +181,15 @@ export const applyAdvisoryOps = <E>(
     return results as ReadonlyArray<AdvisoryWriteResult>
   })
 
-const scriptArgs = (keys: AdvisoryKeys, item: Pending, expiry: ScriptExpiry): [number, ...Array<string | Buffer>] => {
+/** The script's arguments, built without spreading (an advisory may name 80,000 packages). */
+const scriptArgs = (keys: AdvisoryKeys, item: Pending, expiry: ScriptExpiry): Array<number | string | Buffer> => {
   const { id, mode, suffixes, value } = item.op
   const fresh = mode === "put" ? suffixes : []
-  const leave = Array.from(item.leave)
-  const indexKeys = [...fresh, ...leave].map((suffix) => keys.indexPrefix + suffix)
-  return [
-    3 + indexKeys.length,
-    keys.data(id),
-    keys.pkgs(id),
-    keys.ids,
-    ...indexKeys,
+  const args: Array<number | string | Buffer> = [0, keys.data(id), keys.pkgs(id), keys.ids]
+  for (const suffix of fresh) args.push(keys.indexPrefix + suffix)
+  for (const suffix of item.leave) args.push(keys.indexPrefix + suffix)
+  args[0] = args.length - 1
+  args.push(
     mode,
     id,
     keys.indexPrefix,
@@ -198,7 +197,8 @@ const scriptArgs = (keys: AdvisoryKeys, item: Pending, expiry: ScriptExpiry): [n
     value === undefined ? "" : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
     String(mode === "put" ? expiry.ttlMillis : 0),
     expiry.score,
-    String(fresh.length),
-    ...fresh
-  ]
+    String(fresh.length)
+  )
+  for (const suffix of fresh) args.push(suffix)
+  return args
 }

@@ -8,6 +8,7 @@ import { Redis, type RedisOptions, ReplyError } from "ioredis"
 import type { ConnectionOptions } from "node:tls"
 import { ConfigurationError, StoreError } from "../../Errors.js"
 import { redactUrl } from "../config.js"
+import { describeConnectionError } from "../connectionError.js"
 
 /** Where and how to connect, parsed from a `redis://` / `rediss://` URL. */
 export interface RedisTarget {
@@ -80,13 +81,21 @@ const transientReplies: ReadonlySet<string> = new Set([
   "NOREPLICAS"
 ])
 
+/** JavaScript errors that mean a bug in the client, not a store problem. */
+const isInternal = (cause: unknown): cause is Error =>
+  cause instanceof RangeError || cause instanceof TypeError || cause instanceof ReferenceError ||
+  cause instanceof SyntaxError || cause instanceof EvalError || cause instanceof URIError
+
 /**
  * Maps an ioredis failure to `StoreError`. A server error reply is `CommandFailed` (retryable only
- * for transient conditions); anything else (refused, reset, closed, timed out) is `Unavailable`.
+ * for transient conditions); a JavaScript error (`RangeError`, `TypeError`: a bug) is `Internal`,
+ * never retried; anything else (refused, unknown host, reset, closed, timed out, TLS, auth) is
+ * `Unavailable`, described by `describeConnectionError` from `socketError` (the last error the
+ * connection emitted) when there is one, since ioredis itself only says "Connection is closed".
  * The raw error is not attached: ioredis puts the command's arguments on reply errors, and for
  * AUTH those are credentials.
  */
-export const toStoreError = (operation: string, display: string) => (cause: unknown): StoreError => {
+export const toStoreError = (operation: string, display: string, socketError?: unknown) => (cause: unknown): StoreError => {
   if (cause instanceof StoreError) return cause
   if (cause instanceof ReplyError) {
     const message = (cause as Error).message
@@ -98,8 +107,17 @@ export const toStoreError = (operation: string, display: string) => (cause: unkn
       retryable: transientReplies.has(code)
     })
   }
-  const message = cause instanceof Error ? cause.message : String(cause)
-  return new StoreError({ reason: "Unavailable", operation, detail: `${display}: ${message}`, retryable: true })
+  if (isInternal(cause)) {
+    return new StoreError({ reason: "Internal", operation, detail: `${cause.name}: ${cause.message}`, retryable: false })
+  }
+  const own = describeConnectionError(cause)
+  const vague = own.kind === "Closed" || own.kind === "Other"
+  // A bare "Connection is closed." without a socket error says no more than that (not "closed by the server").
+  const described = vague && socketError !== undefined ? describeConnectionError(socketError) : own
+  const text = vague && socketError === undefined ? (cause instanceof Error ? cause.message : String(cause)) : described.message
+  // An unrecognised connection failure stays retryable, as before: only TLS and auth cannot heal.
+  const retryable = described.kind === "Other" || described.retryable
+  return new StoreError({ reason: "Unavailable", operation, detail: `${display}: ${text}`, retryable })
 }
 
 /** Connection tuning. */
@@ -141,6 +159,8 @@ export const makeConnection = (
 ) =>
   Effect.gen(function*() {
     let handshakeError: unknown
+    // The last socket error (ECONNREFUSED, ENOTFOUND, a TLS failure): commands only see "Connection is closed".
+    let socketError: unknown
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const redis = new Redis({
@@ -158,6 +178,7 @@ export const makeConnection = (
         // a rejected AUTH is kept, because the commands only see the connection closing.
         redis.on("error", (error) => {
           if (error instanceof ReplyError) handshakeError = error
+          else socketError = error
         })
         return redis
       }),
@@ -188,6 +209,7 @@ export const makeConnection = (
       if (client.status === "ready") return Promise.resolve()
       if (pending === undefined) {
         handshakeError = undefined
+        socketError = undefined
         const connecting = client.status === "connecting" || client.status === "connect"
         pending = (connecting ? whenReady() : client.connect()).finally(() => {
           pending = undefined
@@ -198,7 +220,7 @@ export const makeConnection = (
 
     /** Maps a failure; a closed connection after a rejected AUTH reports the rejection (WRONGPASS, ...). */
     const failure = (operation: string) => (cause: unknown): StoreError =>
-      toStoreError(operation, target.display)(
+      toStoreError(operation, target.display, socketError)(
         handshakeError !== undefined && !(cause instanceof ReplyError) ? handshakeError : cause
       )
 

@@ -6,7 +6,7 @@
  * `deleteByPrefix` (SCAN with an escaped MATCH pattern, UNLINK per batch, never KEYS).
  */
 import { Array as Arr, Chunk, Effect, Option, Stream } from "effect"
-import type { AdvisoryWrite, StoreDriver } from "../store/driver.js"
+import type { AdvisoryWrite, RecordedId, StoreDriver } from "../store/driver.js"
 import { escapeGlob, type StoreKeys } from "../store/keys.js"
 import { applyAdvisoryOps } from "./advisoryScript.js"
 import type { RedisConnection } from "./client.js"
@@ -15,6 +15,9 @@ import { probe } from "./health.js"
 /** A Buffer view of bytes (no copy). */
 const toBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
+/** A ZSET score as Redis sends it (`inf` for +inf). */
+const scoreOf = (text: string): number => (/^\+?inf$/i.test(text) ? Number.POSITIVE_INFINITY : Number(text))
 
 /** Settings of the Redis driver. */
 export interface RedisDriverSettings {
@@ -92,6 +95,26 @@ export const makeRedisDriver = (
     liveAdvisoryCount: (operation, now) => connection.run(operation, (redis) => redis.zcount(keys.ids, `(${now}`, "+inf")),
     expiredAdvisoryIds: (operation, now, limit) =>
       connection.run(operation, (redis) => redis.zrangebyscore(keys.ids, "-inf", String(now), "LIMIT", 0, limit)),
+    indexSuffixPages: (operation) =>
+      Stream.paginateChunkEffect("0", (cursor: string) =>
+        Effect.map(
+          connection.run(operation, (redis) => redis.scan(cursor, "MATCH", `${escapeGlob(keys.indexPrefix)}*`, "COUNT", 1000)),
+          ([next, found]) =>
+            [
+              Chunk.of(found.map((key) => key.slice(keys.indexPrefix.length))),
+              next === "0" ? Option.none() : Option.some(next)
+            ] as const
+        )),
+    recordedIdPages: (operation) =>
+      Stream.paginateChunkEffect("0", (cursor: string) =>
+        Effect.map(
+          connection.run(operation, (redis) => redis.zscan(keys.ids, cursor, "COUNT", 1000)),
+          ([next, flat]) => {
+            const page: Array<RecordedId> = []
+            for (let i = 0; i + 1 < flat.length; i += 2) page.push({ id: flat[i]!, expiresAt: scoreOf(flat[i + 1]!) })
+            return [Chunk.of(page), next === "0" ? Option.none() : Option.some(next)] as const
+          }
+        )),
     deleteByPrefix: (operation, prefix) =>
       Effect.gen(function*() {
         const pattern = `${escapeGlob(prefix)}*`
@@ -100,7 +123,7 @@ export const makeRedisDriver = (
         do {
           const [next, found] = yield* connection.run(operation, (redis) => redis.scan(cursor, "MATCH", pattern, "COUNT", 1000))
           cursor = next
-          if (found.length > 0) removed += yield* connection.run(operation, (redis) => redis.unlink(...found))
+          if (found.length > 0) removed += yield* connection.run(operation, (redis) => redis.unlink(found))
         } while (cursor !== "0")
         return removed
       }),

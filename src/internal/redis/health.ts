@@ -16,6 +16,27 @@ export const parseInfo = (text: string): ReadonlyMap<string, string> => {
   return fields
 }
 
+/**
+ * Why the server may drop stored keys on its own, from its INFO fields: a `maxmemory-policy` other
+ * than `noeviction` (DragonflyDB: `cache_mode`), or keys already evicted since it started.
+ * `undefined` when it never evicts. Eviction loses advisories without any error to the writer.
+ */
+export const evictionRisk = (info: ReadonlyMap<string, string>): string | undefined => {
+  const found: Array<string> = []
+  const policy = info.get("maxmemory_policy")
+  if (policy !== undefined && policy !== "" && policy !== "noeviction") {
+    const max = Number(info.get("maxmemory"))
+    found.push(`maxmemory-policy ${policy} lets the server evict keys${max > 0 ? ` (maxmemory ${max} bytes)` : ""}`)
+  }
+  const cacheMode = info.get("cache_mode")?.toLowerCase()
+  if (cacheMode !== undefined && ["1", "true", "yes", "cache"].includes(cacheMode)) {
+    found.push("DragonflyDB cache_mode is on: the server evicts keys")
+  }
+  const evicted = Number(info.get("evicted_keys"))
+  if (evicted > 0) found.push(`${evicted} keys were evicted since the server started`)
+  return found.length === 0 ? undefined : `${found.join("; ")}: data can be lost without an error (set maxmemory-policy noeviction)`
+}
+
 /** Why a reachable server is not healthy, from its INFO fields (empty: healthy). */
 export const degradedReasons = (info: ReadonlyMap<string, string>): Array<string> => {
   const reasons: Array<string> = []
@@ -31,6 +52,8 @@ export const degradedReasons = (info: ReadonlyMap<string, string>): Array<string
   }
   // Multi-key Lua writes fail with CROSSSLOT on a cluster: reachable, but writes cannot work.
   if (info.get("cluster_enabled") === "1") reasons.push("cluster mode is enabled (unsupported: writes fail with CROSSSLOT)")
+  const eviction = evictionRisk(info)
+  if (eviction !== undefined) reasons.push(eviction)
   return reasons
 }
 
@@ -56,12 +79,14 @@ export const probe = (
     const latencyMs = elapsedSince(start)
     if (ping._tag === "Left") return { reachable: false, latencyMs, detail: ping.left.detail } as const
     const replies = yield* Effect.either(connection.run(operation, (redis) =>
-      redis.pipeline().info("server").info("persistence").info("replication").info("memory").info("cluster").exec()
+      redis.pipeline().info("server").info("persistence").info("replication").info("memory").info("cluster").info("stats").dbsize().exec()
     ).pipe(Effect.timeoutFail({ duration: timeoutMillis, onTimeout: timedOut("INFO") })))
     if (replies._tag === "Left") return { reachable: false, latencyMs, detail: replies.left.detail } as const
     const info = new Map<string, string>()
-    for (const [error, text] of replies.right ?? []) {
-      if (!error && typeof text === "string") for (const [k, v] of parseInfo(text)) info.set(k, v)
+    let keyCount: number | undefined
+    for (const [error, reply] of replies.right ?? []) {
+      if (!error && typeof reply === "string") for (const [k, v] of parseInfo(reply)) info.set(k, v)
+      if (!error && typeof reply === "number") keyCount = reply
     }
     const reasons = degradedReasons(info)
     if (latencyMs > degradedLatencyMillis) reasons.push(`PING took ${latencyMs} ms (> ${degradedLatencyMillis} ms)`)
@@ -71,6 +96,8 @@ export const probe = (
       reachable: true,
       latencyMs,
       reasons,
-      serverVersion: dragonfly ? `dragonfly ${dragonfly}` : redisVersion
+      serverVersion: dragonfly ? `dragonfly ${dragonfly}` : redisVersion,
+      evictionRisk: evictionRisk(info),
+      keyCount
     } as const
   })

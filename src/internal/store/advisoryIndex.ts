@@ -63,6 +63,16 @@ export class AdvisoryIndex {
     return listing.sorted
   }
 
+  /** Every suffix with at least one id listed. */
+  suffixes(): Array<string> {
+    return Array.from(this.listings.keys())
+  }
+
+  /** Every stored id. */
+  ids(): Array<string> {
+    return Array.from(this.memberships.keys())
+  }
+
   private unlist(suffix: string, id: string): boolean {
     const listing = this.listings.get(suffix)
     if (listing === undefined || !listing.ids.delete(id)) return false

@@ -19,6 +19,7 @@ import * as Codec from "../storeCodec.js"
 import { advisoryFromBytes, DecodedCache, decodedWithoutSchema, indexedUnder } from "./decode.js"
 import type { AdvisoryWrite, Expiry, StoreDriver } from "./driver.js"
 import { parseTimestamp } from "./timestamp.js"
+import { verifyStore } from "./verify.js"
 
 /** Ids per page in `streamByPackage`. */
 const pageSize = 100
@@ -359,6 +360,30 @@ export const makeStore = (
       return found
     })
 
+  /** Deletes the sync timestamps of `names` (and their `sources` entries); returns the names that had one. */
+  const clearTimestamps = (operation: string, names: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const removed: Array<string> = []
+      for (const chunk of Arr.chunksOf(names, chunkSize)) {
+        const counts = yield* driver.write(operation, chunk.flatMap((name) => [
+          { op: "del", key: keys.meta(name) } as const,
+          { op: "srem", key: keys.sources, member: name } as const
+        ]), now)
+        chunk.forEach((name, i) => {
+          if (counts[2 * i]! > 0) removed.push(name)
+        })
+      }
+      return removed
+    })
+
+  /** Removes every reference to ids whose data is gone (a no-op for an id whose data is back). */
+  const purgeGone = (operation: string, gone: ReadonlyArray<readonly [string, ReadonlyArray<string>]>) =>
+    Effect.forEach(Arr.chunksOf(gone, driver.writeChunkSize), (chunk) =>
+      apply(operation, chunk.map(([id, leave]): AdvisoryWrite => ({ mode: "purge", id, suffixes: [], leave })), never), {
+      discard: true
+    })
+
   const healthCheck: Effect.Effect<HealthStatus> = Effect.gen(function*() {
     const operation = operationName("healthCheck")
     const probe = yield* driver.probe
@@ -380,6 +405,12 @@ export const makeStore = (
     const now = yield* Clock.currentTimeMillis
     const count = yield* bounded(driver.liveAdvisoryCount(operation, now))
     if (Either.isLeft(count)) reasons.push(`advisory count unavailable: ${count.left.message}`)
+    else if (probe.keyCount !== undefined && probe.keyCount < count.right) {
+      // Every recorded advisory has its own data key: fewer keys than advisories proves a loss.
+      reasons.push(`count is stale: ${count.right} advisories recorded but the database holds only ${probe.keyCount} keys; run vulnera verify`)
+    } else if (probe.evictionRisk !== undefined && count.right > 0) {
+      reasons.push(`count may be stale: ${count.right} advisories recorded; run vulnera verify`)
+    }
     const corrupt: Array<string> = []
     const timestamps = yield* bounded(
       Effect.flatMap(driver.members(operation, keys.sources), (names) => readTimestamps(operation, names, corrupt))
@@ -397,6 +428,7 @@ export const makeStore = (
       ...(probe.serverVersion === undefined ? {} : { serverVersion: probe.serverVersion }),
       ...(probe.path === undefined ? {} : { path: probe.path }),
       ...(probe.usage === undefined ? {} : { usage: probe.usage }),
+      ...(probe.evictionRisk === undefined ? {} : { evictionRisk: probe.evictionRisk }),
       ...(reasons.length === 0 ? {} : { detail: reasons.join("; ") })
     })
   }).pipe(span("healthCheck"))
@@ -501,17 +533,7 @@ export const makeStore = (
       }).pipe(span("resetSyncTimestamp", { source })),
     resetAllSyncTimestamps: Effect.gen(function*() {
       const operation = operationName("resetAllSyncTimestamps")
-      const names = yield* driver.members(operation, keys.sources)
-      const now = yield* Clock.currentTimeMillis
-      let removed = 0
-      for (const chunk of Arr.chunksOf(names, chunkSize)) {
-        const counts = yield* driver.write(operation, chunk.flatMap((name) => [
-          { op: "del", key: keys.meta(name) } as const,
-          { op: "srem", key: keys.sources, member: name } as const
-        ]), now)
-        for (let i = 0; i < counts.length; i += 2) removed += counts[i]!
-      }
-      return removed
+      return (yield* clearTimestamps(operation, yield* driver.members(operation, keys.sources))).length
     }).pipe(span("resetAllSyncTimestamps")),
     syncTimestamps: Effect.gen(function*() {
       const operation = operationName("syncTimestamps")
@@ -542,6 +564,10 @@ export const makeStore = (
       (now) => driver.deleteByPrefix(operationName("invalidateAllOssIndexCache"), keys.ossIndexPrefix, now)
     ).pipe(span("invalidateAllOssIndexCache")),
 
-    healthCheck
+    healthCheck,
+    verify: (options) =>
+      verifyStore(driver, { purge: purgeGone, clearTimestamps }, operationName("verify"), options?.repair === true).pipe(
+        span("verify", { repair: options?.repair === true })
+      )
   }
 }

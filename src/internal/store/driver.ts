@@ -39,6 +39,12 @@ export interface Expiry {
   readonly ttlMillis: number | undefined
 }
 
+/** An id in the `ids` bookkeeping and when it expires (epoch ms, +Infinity = never). */
+export interface RecordedId {
+  readonly id: string
+  readonly expiresAt: number
+}
+
 /** One primitive change inside an atomic `write`. */
 export type ValueWrite =
   | { readonly op: "set"; readonly key: string; readonly value: Uint8Array; readonly expiry: Expiry }
@@ -59,6 +65,13 @@ export type DriverHealth =
     readonly path?: string | undefined
     /** Share of the backend's capacity in use, 0..1 (LMDB map). */
     readonly usage?: number | undefined
+    /**
+     * Why the backend may drop keys on its own (Redis eviction): the `ids` bookkeeping can then
+     * count advisories whose data is gone, and the core says the count may be stale.
+     */
+    readonly evictionRisk?: string | undefined
+    /** Keys in the backend's database, all prefixes (Redis DBSIZE): fewer than the count proves a loss. */
+    readonly keyCount?: number | undefined
   }
 
 /**
@@ -108,6 +121,10 @@ export interface StoreDriver {
   readonly liveAdvisoryCount: (operation: string, now: number) => Effect.Effect<number, StoreError>
   /** Up to `limit` ids whose `ids` expiry is at or before `now` (to purge their index entries). */
   readonly expiredAdvisoryIds: (operation: string, now: number, limit: number) => Effect.Effect<ReadonlyArray<string>, StoreError>
+  /** Every index suffix that has an index set, in pages (for `verify`; may repeat one). */
+  readonly indexSuffixPages: (operation: string) => Stream.Stream<ReadonlyArray<string>, StoreError>
+  /** Every id in `ids` with its expiry (epoch ms, +Infinity = never), in pages (for `verify`). */
+  readonly recordedIdPages: (operation: string) => Stream.Stream<ReadonlyArray<RecordedId>, StoreError>
   /** Deletes every value whose key starts with `prefix` without blocking other clients; returns how many. */
   readonly deleteByPrefix: (operation: string, prefix: string, now: number) => Effect.Effect<number, StoreError>
   /** The backend's health; never fails. */

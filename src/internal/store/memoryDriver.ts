@@ -110,6 +110,17 @@ export const makeMemoryDriver = (prefix: string): { readonly driver: StoreDriver
       }),
     // Expired advisories leave their indexes as soon as any call sees them expired.
     expiredAdvisoryIds: () => Effect.succeed([]),
+    indexSuffixPages: () =>
+      Stream.unwrap(Effect.map(now, (at) => {
+        purgeAdvisories(at)
+        return Stream.fromIterable(Arr.chunksOf(index.suffixes(), 1000))
+      })),
+    // Expired advisories are dropped from the index as soon as any call sees them expired.
+    recordedIdPages: () =>
+      Stream.unwrap(Effect.map(now, (at) => {
+        purgeAdvisories(at)
+        return Stream.fromIterable(Arr.chunksOf(index.ids().map((id) => ({ id, expiresAt: Number.POSITIVE_INFINITY })), 1000))
+      })),
     deleteByPrefix: (_, prefix, at) => Effect.sync(() => mapFor(prefix)?.clear(at) ?? 0),
     probe: Effect.succeed({ reachable: true, latencyMs: 0, serverVersion: "memory", reasons: [] })
   }
