@@ -28,6 +28,9 @@ export const bundleCli = async (outdir: string): Promise<void> => {
     platform: "node",
     target: "node20",
     external: [...nativeExternals],
+    // ESM builds first: the UMD build of jsonc-parser `require`s its own files at run time
+    // (`./impl/format`), which a bundle cannot resolve ("Cannot find module").
+    mainFields: ["module", "main"],
     chunkNames: "vulnera-[name]-[hash]",
     // Bundled CommonJS dependencies (ioredis, ...) call `require` for Node built-ins.
     banner: { js: "import { createRequire as __vulneraCreateRequire } from \"node:module\"; const require = __vulneraCreateRequire(import.meta.url);" },
