@@ -1,8 +1,10 @@
 /**
  * Compression of stored values.
  *
- * `layerZstd` (the default) compresses with zstd at `StoreConfig.compressionLevel`, with the shipped
- * `osv-v1` dictionary unless `StoreConfig.compressionDictionary` is `none`, and decompresses any
+ * `layerZstd` (the default) compresses with zstd at `StoreConfig.compressionLevel`, with the
+ * dictionary `StoreConfig.compressionDictionary` names or, when it names none, the backend's default
+ * (`backendDictionaries`: plain frames on Redis/DragonflyDB, which the Rust crate shares; the
+ * shipped `osv-v1` dictionary on LMDB and in memory), and decompresses any
  * standard zstd frame (including streaming frames without a content size, as the Rust crate writes
  * them) and frames of any shipped dictionary. Frames written with a dictionary cannot be read
  * without it: the Rust crate reads only `none` frames. `layerPassthrough` stores bytes as they are, for tests that inspect raw values.
@@ -56,7 +58,37 @@ export interface CompressionShape {
   readonly decompressAll: (
     data: ReadonlyArray<Uint8Array>
   ) => Effect.Effect<Array<Either.Either<Uint8Array, CompressionError>>>
+  /**
+   * This codec as a backend whose default dictionary is `dictionary` uses it: a zstd codec whose
+   * dictionary was not chosen explicitly writes with `dictionary`; otherwise the codec itself.
+   * Absent on codecs without dictionaries (passthrough, custom codecs): they are used as they are.
+   */
+  readonly forBackend?: ((dictionary: DictionaryName) => CompressionShape) | undefined
 }
+
+/**
+ * The dictionary each backend writes with when `VULNERA__STORE__COMPRESSION_DICTIONARY` is unset.
+ * Redis/DragonflyDB: `none`, so data keys stay readable by the Rust crate that may share the
+ * server; LMDB and memory: `osv-v1` (about 2× smaller values; no other reader exists for them).
+ * Frames of either kind are read by every backend.
+ *
+ * @since 0.2.0
+ * @category Defaults
+ */
+export const backendDictionaries = {
+  redis: "none",
+  lmdb: "osv-v1",
+  memory: "osv-v1"
+} as const satisfies Record<string, DictionaryName>
+
+/**
+ * `compression` as the given backend uses it (see `CompressionShape.forBackend`).
+ *
+ * @since 0.2.0
+ * @category Constructors
+ */
+export const forBackend = (compression: CompressionShape, backend: keyof typeof backendDictionaries): CompressionShape =>
+  compression.forBackend?.(backendDictionaries[backend]) ?? compression
 
 /**
  * @since 0.1.0
@@ -109,17 +141,18 @@ export interface ZstdOptions {
   /** zstd level, 1..22. */
   readonly level: number
   /**
-   * The dictionary new frames are written with (`osv-v1`, the default, or `none`). Reading never
-   * depends on it: a frame names its dictionary, and plain frames are always readable. Frames
-   * written with a dictionary need that dictionary to be read: the Rust crate cannot read them.
+   * The dictionary new frames are written with (`osv-v1` or `none`); unset: the store backend's
+   * default (`backendDictionaries`), `osv-v1` outside a store. Reading never depends on it: a frame
+   * names its dictionary, and plain frames are always readable. Frames written with a dictionary
+   * need that dictionary to be read: the Rust crate cannot read them.
    */
   readonly dictionary?: DictionaryName | undefined
 }
 
 /**
- * The dictionary written by default: `osv-v1` halves the stored size of an advisory (about 5× instead
- * of 2.5× at level 3 on the real corpus), and Redis memory is what a deployment pays for. Deployments
- * that share their Redis with the Rust crate set `none`.
+ * The dictionary a codec made outside a store writes with when none is chosen: `osv-v1` halves the
+ * stored size of an advisory (about 5× instead of 2.5× at level 3 on the real corpus). Stores use
+ * their backend's default instead (`backendDictionaries`: `none` on Redis, for the Rust crate).
  *
  * @since 0.2.0
  * @category Defaults
@@ -128,7 +161,7 @@ export const defaultDictionary: DictionaryName = "osv-v1"
 
 /**
  * zstd at the given level (1..22; validated by `StoreConfig`), writing frames with `dictionary`
- * (default `osv-v1`). Decompression reads plain frames (including streaming frames without a content
+ * (unset: `osv-v1`, or the backend's default once a store applies `forBackend`). Decompression reads plain frames (including streaming frames without a content
  * size, as the Rust crate writes them) and frames of any shipped dictionary, chosen by the frame's
  * dictionary id; a frame naming an unknown dictionary fails with `CompressionError`.
  *
@@ -139,7 +172,8 @@ export const defaultDictionary: DictionaryName = "osv-v1"
  * @category Constructors
  */
 export const makeZstd = (level: number, options: { readonly dictionary?: DictionaryName | undefined } = {}): CompressionShape => {
-  const dictionaryName = options.dictionary ?? defaultDictionary
+  const chosen = options.dictionary
+  const dictionaryName = chosen ?? defaultDictionary
   const writeWith = shippedDictionaries.find((d) => d.name === dictionaryName)
   const zstd = zstdBinding()
   const encoder = new zstd.Encoder(level, writeWith?.bytes())
@@ -175,14 +209,17 @@ export const makeZstd = (level: number, options: { readonly dictionary?: Diction
       ? Promise.resolve(Either.left(decoder))
       : decoder.decode(toBuffer(data)).then(Either.right, (cause) => Either.left(decompressFailed(cause)))
   }
-  return {
+  const codec: CompressionShape = {
     name: writeWith === undefined ? `zstd-${level}` : `zstd-${level}+${writeWith.name}`,
     compress: (data) => Effect.tryPromise({ try: () => encoder.encode(toBuffer(data)), catch: compressFailed }),
     decompress: (data) => Effect.flatMap(Effect.promise(() => decompressOne(data)), identity),
     compressAll: (data) =>
       Effect.tryPromise({ try: () => inPool(data, (d) => encoder.encode(toBuffer(d))), catch: compressFailed }),
-    decompressAll: (data) => Effect.promise(() => inPool(data, decompressOne))
+    decompressAll: (data) => Effect.promise(() => inPool(data, decompressOne)),
+    forBackend: (dictionary) =>
+      chosen !== undefined || dictionary === dictionaryName ? codec : makeZstd(level, { dictionary })
   }
+  return codec
 }
 
 /**

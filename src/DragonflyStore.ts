@@ -23,7 +23,7 @@
 import type { ConnectionOptions } from "node:tls"
 import { type Config, Effect, Layer, Option, type Redacted, type Scope } from "effect"
 import { AdvisoryStore, type AdvisoryStoreShape } from "./AdvisoryStore.js"
-import { Compression, layerZstd } from "./Compression.js"
+import { Compression, forBackend, layerZstd } from "./Compression.js"
 import { ConfigurationError } from "./Errors.js"
 import { configurationErrorOf, secretVar } from "./internal/config.js"
 import { defineAdvisoryScript } from "./internal/redis/advisoryScript.js"
@@ -82,7 +82,7 @@ const integerOption = (name: string, value: number, min: number) =>
 const makeWith = (options: DragonflyStoreOptions, urlVariable: string) =>
   Effect.gen(function*() {
     const config = yield* StoreConfig.StoreConfig
-    const compression = yield* Compression
+    const compression = forBackend(yield* Compression, "redis")
     const target = yield* parseRedisUrl(options.url, urlVariable, options.tls)
     const setting = (name: keyof typeof optionDefaults, min = 1) =>
       integerOption(name, options[name] ?? optionDefaults[name], min)

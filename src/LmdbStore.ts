@@ -20,7 +20,7 @@ import { mkdirSync } from "node:fs"
 import { resolve } from "node:path"
 import { Config, Context, Effect, Layer, Option, type Scope } from "effect"
 import { AdvisoryStore, type AdvisoryStoreShape } from "./AdvisoryStore.js"
-import { Compression, layerZstd } from "./Compression.js"
+import { Compression, forBackend, layerZstd } from "./Compression.js"
 import { ConfigurationError } from "./Errors.js"
 import { configurationErrorOf, stringVar } from "./internal/config.js"
 import { makeLmdbDriver, makeLmdbRawAccess, openDatabases } from "./internal/lmdb/driver.js"
@@ -96,7 +96,7 @@ const open = (options: LmdbStoreOptions, variable: string) =>
 const makeWith = (options: LmdbStoreOptions, variable: string) =>
   Effect.gen(function*() {
     const config = yield* StoreConfig.StoreConfig
-    const compression = yield* Compression
+    const compression = forBackend(yield* Compression, "lmdb")
     const { env, ...settings } = yield* open(options, variable)
     const keys = makeKeys(config.keyPrefix)
     return {

@@ -19,7 +19,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { AdvisoryStore, type AdvisoryStoreShape } from "./AdvisoryStore.js"
-import { Compression, layerZstd } from "./Compression.js"
+import { Compression, forBackend, layerZstd } from "./Compression.js"
 import type { ConfigurationError } from "./Errors.js"
 import { makeStore } from "./internal/store/core.js"
 import type { RawAccess } from "./internal/store/driver.js"
@@ -58,7 +58,7 @@ export const makeWithTestKit: Effect.Effect<
   StoreConfig.StoreConfig | Compression
 > = Effect.gen(function*() {
   const config = yield* StoreConfig.StoreConfig
-  const compression = yield* Compression
+  const compression = forBackend(yield* Compression, "memory")
   const { driver, raw } = makeMemoryDriver(config.keyPrefix)
   return { store: makeStore(driver, config, compression), testKit: raw }
 })

@@ -6,7 +6,7 @@
  * | `ttlSeconds` | `VULNERA__STORE__TTL_SECONDS` | none (advisories and enrichment never expire) |
  * | `ossIndexTtlSeconds` | `VULNERA__STORE__OSSINDEX_TTL_SECONDS` | 3600 |
  * | `compressionLevel` | `VULNERA__STORE__COMPRESSION_LEVEL` | 3 (valid 1..22) |
- * | `compressionDictionary` | `VULNERA__STORE__COMPRESSION_DICTIONARY` | `osv-v1` (or `none`: frames the Rust crate can read) |
+ * | `compressionDictionary` | `VULNERA__STORE__COMPRESSION_DICTIONARY` | per backend: `none` on Redis/DragonflyDB (frames the Rust crate can read), `osv-v1` on LMDB and memory |
  * | `keyPrefix` | `VULNERA__STORE__KEY_PREFIX` | `vuln` |
  *
  * Where the store lives is the backend's option, not part of this configuration:
@@ -32,10 +32,11 @@ export interface StoreConfigShape {
   /** zstd level, 1..22. */
   readonly compressionLevel: number
   /**
-   * The zstd dictionary new values are written with. `none` writes plain frames the Rust crate can
-   * read; reading accepts both whatever this says.
+   * The zstd dictionary new values are written with; `undefined`: the backend's default
+   * (`Compression.backendDictionaries`: `none` on Redis/DragonflyDB, `osv-v1` on LMDB and memory).
+   * `none` writes plain frames the Rust crate can read; reading accepts both whatever this says.
    */
-  readonly compressionDictionary: DictionaryName
+  readonly compressionDictionary: DictionaryName | undefined
   /** Prefix of every key (`<prefix>:data:<id>`, ...). */
   readonly keyPrefix: string
 }
@@ -54,7 +55,7 @@ export const defaults: StoreConfigShape = {
   ttlSeconds: undefined,
   ossIndexTtlSeconds: 3600,
   compressionLevel: 3,
-  compressionDictionary: "osv-v1",
+  compressionDictionary: undefined,
   keyPrefix: "vuln"
 }
 
@@ -87,7 +88,7 @@ export const make = (options: Partial<StoreConfigShape> = {}): Effect.Effect<Sto
     if (!integerIn(config.compressionLevel, 1, 22)) {
       return fail("VULNERA__STORE__COMPRESSION_LEVEL", config.compressionLevel, "expected an integer between 1 and 22")
     }
-    if (!isDictionaryName(config.compressionDictionary)) {
+    if (config.compressionDictionary !== undefined && !isDictionaryName(config.compressionDictionary)) {
       return fail(
         "VULNERA__STORE__COMPRESSION_DICTIONARY",
         config.compressionDictionary,

@@ -100,7 +100,7 @@ describe("Compression.makeZstd", () => {
 })
 
 describe("Compression layers", () => {
-  it.effect("layerZstd writes with the dictionary from StoreConfig (osv-v1 by default, none on request)", () =>
+  it.effect("layerZstd writes with the dictionary from StoreConfig (unset: the backend's default, osv-v1 outside a store)", () =>
     Effect.gen(function*() {
       const nameWith = (config: Partial<StoreConfig.StoreConfigShape>) =>
         Effect.map(Compression.Compression, (c) => c.name).pipe(
@@ -110,6 +110,14 @@ describe("Compression layers", () => {
       expect(yield* nameWith({ compressionDictionary: "none", compressionLevel: 9 })).toBe("zstd-9")
       const inCode = yield* Effect.provide(Compression.Compression, Compression.layer({ level: 1, dictionary: "none" }))
       expect(inCode.name).toBe("zstd-1")
+      // Unset: each backend's default; an explicit choice wins over it.
+      const unset = yield* Effect.provide(Compression.Compression, Compression.layer({ level: 3 }))
+      expect(Compression.forBackend(unset, "redis").name).toBe("zstd-3")
+      expect(Compression.forBackend(unset, "lmdb").name).toBe("zstd-3+osv-v1")
+      expect(Compression.forBackend(unset, "memory").name).toBe("zstd-3+osv-v1")
+      expect(Compression.forBackend(withDictionary, "redis").name).toBe("zstd-3+osv-v1")
+      expect(Compression.forBackend(plain, "lmdb").name).toBe("zstd-3")
+      expect(Compression.forBackend(Compression.passthrough, "redis")).toBe(Compression.passthrough)
     }))
 
   it.effect("VULNERA__STORE__COMPRESSION_DICTIONARY is read, and an unknown name is a ConfigurationError naming it", () =>

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { Cause, Config, ConfigProvider, Context, Effect, Either, Exit, Fiber, Layer, Option, Redacted } from "effect"
 import { Redis, ReplyError } from "ioredis"
 import type { Advisory } from "../src/Advisory.js"
@@ -15,6 +16,8 @@ import { ConfigurationError, StoreError } from "../src/Errors.js"
 import { parseRedisUrl, toStoreError } from "../src/internal/redis/client.js"
 import { degradedReasons, evictionRisk, parseInfo } from "../src/internal/redis/health.js"
 import * as StoreConfig from "../src/StoreConfig.js"
+import { frameDictionaryId } from "../src/internal/compression/dictionaries.js"
+import { osvV1Id } from "../src/internal/compression/osvDictionary.js"
 import { loadSampleAdvisories, sampleById, variant } from "./utils/osvFixtures.js"
 import { makeRedisServer, useRedisServer } from "./utils/redis.js"
 import { keyOf, storeContract, StoreTestKit } from "./utils/storeContract.js"
@@ -47,6 +50,9 @@ const storeLayer = (
   ))
 
 /** Store + raw client + contract test kit over one prefix. */
+/** Another zstd implementation with no dictionary support: reads what the Rust crate could read. */
+const mongoZstd = createRequire(import.meta.url)("@mongodb-js/zstd") as { decompress: (data: Buffer) => Promise<Buffer> }
+
 /** Reads raw stored values (any frame: plain or with a shipped dictionary). */
 const rawCodec = Compression.makeZstd(3)
 
@@ -233,6 +239,46 @@ describe("DragonflyStore (Redis specifics)", () => {
       expect((yield* store.getByPackage("npm", "cached")).map((a) => a.summary)).toEqual(["second"])
       expect(Option.map(yield* store.getAdvisory(first.id), (a) => a.summary)).toEqual(Option.some("second"))
     }).pipe(Effect.provide(testLayer({ keyPrefix: prefix })))
+  })
+
+  it.live("writes plain zstd frames (Rust-readable) by default, osv-v1 frames when configured, and reads both", () => {
+    const prefix = uniquePrefix("dictionary")
+    const keys = keyOf(prefix)
+    const dictionaryIdAt = (id: string) =>
+      Effect.flatMap(Raw, (redis) => promise(() => redis.getBuffer(keys.data(id)))).pipe(
+        Effect.map((bytes) => frameDictionaryId(bytes!))
+      )
+    const plainOne = variant(base, "GHSA-dict-plain", [["npm", "dict-pkg"]])
+    const dictOne = variant(base, "GHSA-dict-osv1", [["npm", "dict-pkg"]])
+    return Effect.gen(function*() {
+      yield* Effect.flatMap(AdvisoryStore, (store) => store.storeAdvisory(plainOne)).pipe(
+        Effect.provide(testLayer({ keyPrefix: prefix }))
+      )
+      yield* Effect.flatMap(AdvisoryStore, (store) => store.storeAdvisory(dictOne)).pipe(
+        Effect.provide(testLayer({ keyPrefix: prefix, compressionDictionary: "osv-v1" }))
+      )
+      // The same through the environment variable.
+      const fromEnv = yield* Effect.flatMap(StoreConfig.StoreConfig, (c) => Effect.succeed(c.compressionDictionary)).pipe(
+        Effect.provide(StoreConfig.layerFromEnv()),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["VULNERA__STORE__COMPRESSION_DICTIONARY", "osv-v1"]])))
+      )
+      expect(fromEnv).toBe("osv-v1")
+      yield* Effect.gen(function*() {
+        expect(yield* dictionaryIdAt(plainOne.id)).toBe(0)
+        expect(yield* dictionaryIdAt(dictOne.id)).toBe(osvV1Id)
+        // The Rust crate's reader: a plain zstd decoder with no dictionary.
+        const rustReadable = yield* Effect.flatMap(Raw, (redis) => promise(() => redis.getBuffer(keys.data(plainOne.id))))
+        const json = yield* promise(() => mongoZstd.decompress(rustReadable!))
+        expect(JSON.parse(json.toString("utf8")).id).toBe(plainOne.id)
+        // Either store configuration reads both kinds of frame.
+        for (const config of [{}, { compressionDictionary: "osv-v1" as const }]) {
+          const found = yield* Effect.flatMap(AdvisoryStore, (store) => store.getByPackage("npm", "dict-pkg")).pipe(
+            Effect.provide(testLayer({ keyPrefix: prefix, ...config }))
+          )
+          expect(found.map((a) => a.id)).toEqual([dictOne.id, plainOne.id])
+        }
+      }).pipe(Effect.provide(rawLayer(() => server.current().url)))
+    })
   })
 
   it.live("the configured compression level is used for stored values", () => {

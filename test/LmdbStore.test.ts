@@ -6,7 +6,9 @@ import { join } from "node:path"
 import { afterAll } from "vitest"
 import { ConfigProvider, Effect, Layer, Option, TestClock } from "effect"
 import { AdvisoryStore } from "../src/AdvisoryStore.js"
-import { layerZstd } from "../src/Compression.js"
+import { layerZstd, makeZstd } from "../src/Compression.js"
+import { frameDictionaryId } from "../src/internal/compression/dictionaries.js"
+import { osvV1Id } from "../src/internal/compression/osvDictionary.js"
 import * as LmdbStore from "../src/LmdbStore.js"
 import * as StoreConfig from "../src/StoreConfig.js"
 import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
@@ -92,6 +94,26 @@ const checkConsistent = Effect.gen(function*() {
 })
 
 describe("LmdbStore (LMDB-specific)", () => {
+  it.effect("writes osv-v1 frames by default, plain frames with compressionDictionary none, and reads both", () =>
+    Effect.gen(function*() {
+      const advisory = sample[0]!
+      const written = (config: Partial<StoreConfig.StoreConfigShape>) =>
+        Effect.gen(function*() {
+          const store = yield* AdvisoryStore
+          const kit = yield* LmdbStore.TestKit
+          yield* store.storeAdvisory(advisory)
+          const bytes = Option.getOrThrow(yield* kit.readRaw(`${kit.keyPrefix}:data:${advisory.id}`))
+          // A value of the other kind, planted raw, is read too.
+          const other = yield* makeZstd(3, { dictionary: config.compressionDictionary === "none" ? "osv-v1" : "none" })
+            .compress(new TextEncoder().encode(JSON.stringify({ ...advisory, id: "GHSA-lmdb-other" })))
+          yield* kit.writeRaw(`${kit.keyPrefix}:data:GHSA-lmdb-other`, other)
+          expect(Option.map(yield* store.getAdvisory("GHSA-lmdb-other"), (a) => a.id)).toEqual(Option.some("GHSA-lmdb-other"))
+          return frameDictionaryId(bytes)
+        }).pipe(Effect.provide(LmdbStore.layerWith({ path: freshDir() }, config)))
+      expect(yield* written({})).toBe(osvV1Id)
+      expect(yield* written({ compressionDictionary: "none" })).toBe(0)
+    }))
+
   it.live("SIGKILL in the middle of a sync leaves the last committed state, readable and consistent", () =>
     Effect.gen(function*() {
       const dir = freshDir()

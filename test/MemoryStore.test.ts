@@ -6,6 +6,8 @@ import * as Compression from "../src/Compression.js"
 import { EnrichmentData } from "../src/EnrichmentData.js"
 import * as MemoryStore from "../src/MemoryStore.js"
 import * as StoreConfig from "../src/StoreConfig.js"
+import { frameDictionaryId } from "../src/internal/compression/dictionaries.js"
+import { osvV1Id } from "../src/internal/compression/osvDictionary.js"
 import { sampleById, variant } from "./utils/osvFixtures.js"
 import { keyOf, loadSampleAdvisories, storeContract, StoreTestKit } from "./utils/storeContract.js"
 
@@ -21,6 +23,27 @@ const base = sampleById(sample, "GHSA-2j2x-2gpw-g8fm")
 const text = new TextDecoder()
 
 describe("MemoryStore (memory-specific)", () => {
+  it.effect("writes osv-v1 frames by default, plain frames with compressionDictionary none, and reads both", () =>
+    Effect.gen(function*() {
+      const written = (config: Partial<StoreConfig.StoreConfigShape>) =>
+        Effect.gen(function*() {
+          const store = yield* AdvisoryStore
+          const kit = yield* MemoryStore.TestKit
+          yield* store.storeAdvisory(base)
+          const bytes = Option.getOrThrow(yield* kit.readRaw(keyOf(kit.keyPrefix).data(base.id)))
+          // A value of the other kind, planted raw, is read too.
+          const other = yield* Compression.makeZstd(3, { dictionary: config.compressionDictionary === "none" ? "osv-v1" : "none" })
+            .compress(new TextEncoder().encode(JSON.stringify({ ...base, id: "GHSA-mem-other" })))
+          yield* kit.writeRaw(keyOf(kit.keyPrefix).data("GHSA-mem-other"), other)
+          expect(Option.map(yield* store.getAdvisory("GHSA-mem-other"), (a) => a.id)).toEqual(Option.some("GHSA-mem-other"))
+          return frameDictionaryId(bytes)
+        }).pipe(Effect.provide(MemoryStore.layerWithTestKit.pipe(
+          Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer(config)))
+        )))
+      expect(yield* written({})).toBe(osvV1Id)
+      expect(yield* written({ compressionDictionary: "none" })).toBe(0)
+    }))
+
   it.effect("a read right after a write equals what decoding the stored bytes returns", () =>
     Effect.gen(function*() {
       const store = yield* AdvisoryStore

@@ -336,6 +336,37 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       expect(answer.findings.every((f: any) => f.kev === true && f.advisory.id === f.id)).toBe(true)
     }))
 
+  it.effect("sync runs in a child process with V8's old space capped, unless the user chose a limit", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "vulnera-heap-"))
+      const log = join(dir, "heap.log")
+      // Preloaded into every Node process of the run (NODE_OPTIONS is inherited): records its heap limit.
+      const preload = join(dir, "heap.cjs")
+      writeFileSync(
+        preload,
+        `require("node:fs").appendFileSync(${JSON.stringify(log)}, require("node:v8").getHeapStatistics().heap_size_limit + "\\n")`
+      )
+      const limits = () => readFileSync(log, "utf8").trim().split("\n").map(Number)
+      const mb = 1048576
+      const capped = yield* cli(["sync", "--demo"], { NODE_OPTIONS: `--require ${preload}` })
+      expect(capped.code, capped.stderr).toBe(0)
+      expect(capped.stdout).toMatch(/^osv\.npm\s+full\s+succeeded/m)
+      const [parent, child] = limits()
+      expect(limits()).toHaveLength(2)
+      expect(child!).toBeLessThan(300 * mb)
+      expect(parent!).toBeGreaterThan(child!)
+      rmSync(log)
+      const chosen = yield* cli(["sync", "--demo"], { NODE_OPTIONS: `--require ${preload} --max-old-space-size=512` })
+      expect(chosen.code, chosen.stderr).toBe(0)
+      expect(limits()).toHaveLength(1)
+      expect(limits()[0]!).toBeGreaterThan(512 * mb)
+      rmSync(log)
+      const query = yield* cli(["query", "npm", "jquery", "--demo"], { NODE_OPTIONS: `--require ${preload}` })
+      expect(limits()).toHaveLength(1)
+      noStackTrace(query)
+      rmSync(dir, { recursive: true, force: true })
+    }))
+
   it.effect("Redis: sync --demo --enrichment, then health, query, scan and reset-sync as separate processes", () =>
     Effect.gen(function*() {
       const redis = ["--redis", server.current().url]

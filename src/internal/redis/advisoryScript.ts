@@ -1,12 +1,15 @@
 /**
- * Atomic advisory writes for `DragonflyStore`: one Lua script changes an advisory's data, its index
- * memberships, its `pkgs:<id>` set and its `ids` entry together.
+ * Atomic advisory writes for `DragonflyStore`: one Lua script call per chunk of advisories changes
+ * each advisory's data, its index memberships, its `pkgs:<id>` set and its `ids` entry together
+ * (one round trip and one script run per chunk, not per advisory: per-advisory calls cost the
+ * server and client more than the writes themselves).
  *
  * The script only touches keys passed in KEYS (DragonflyDB requires it, and it keeps the script
  * cluster-safe). The client cannot know every index key in advance (they are listed in
  * `pkgs:<id>`), so it declares what it expects (the new memberships, plus any it already knows
  * are stale) and the script checks that every current membership is declared. If not, it changes
- * nothing and returns the undeclared ones; the client retries with them declared. Re-syncing an
+ * nothing for that advisory and returns the undeclared ones; the client retries it with them
+declared (the other advisories of the chunk are written). Re-syncing an
  * unchanged or new advisory therefore takes one round trip, and a concurrent writer changing the
  * same advisory can only cause a retry, never a half-applied write. (WATCH/MULTI would need a
  * connection of its own per writer: WATCH is connection state, unsafe on a shared connection.)
@@ -21,68 +24,87 @@ import type { AdvisoryWrite, AdvisoryWriteResult } from "../store/driver.js"
 import type { RedisConnection } from "./client.js"
 
 const lua = `
--- KEYS[1] data, KEYS[2] pkgs, KEYS[3] ids, KEYS[4..] index keys: the first ARGV[8] are the
--- advisory's new memberships ('put'), the rest memberships to leave.
--- ARGV: 1 mode (put | del | purge), 2 id, 3 index key prefix, 4 fallback done (0 | 1),
---       5 value, 6 ttl ms (0 = none), 7 ids score, 8 new membership count, 9.. new suffixes.
--- Returns {0, undeclared...} | {1, existed, removed} | {2} (needs fallback) | {3} (purge: alive).
+-- One call writes a chunk of advisories. KEYS[1] ids; then per advisory, in order: its data key,
+-- its pkgs key, then its index keys: the first <fresh> are its new memberships ('put'), the rest
+-- memberships to leave.
+-- ARGV: 1 index key prefix, 2 ttl ms (0 = none), 3 ids score, 4 advisory count; then per advisory
+--       7 fields: mode (put | del | purge), id, fallback done (0 | 1), value, index key count,
+--       fresh count, then its <fresh> new suffixes.
+-- Returns one reply per advisory: {0, undeclared...} | {1, existed, removed} | {2} (needs fallback)
+-- | {3} (purge: alive). An advisory with undeclared memberships or needing the fallback is left
+-- untouched (the client retries it); the others are written, each with all its keys, so every
+-- advisory is applied whole or not at all.
 -- Redis embeds Lua 5.1 (global unpack), DragonflyDB Lua 5.4 (table.unpack).
 local unpack = table.unpack or unpack
-local mode, id, prefix = ARGV[1], ARGV[2], ARGV[3]
-if mode == 'purge' and redis.call('EXISTS', KEYS[1]) == 1 then return {3} end
-local declared = {}
-for i = 4, #KEYS do declared[KEYS[i]] = true end
-local members = redis.call('SMEMBERS', KEYS[2])
-local undeclared = {0}
-for _, m in ipairs(members) do
-  if not declared[prefix .. m] then undeclared[#undeclared + 1] = m end
-end
-if #undeclared > 1 then return undeclared end
-local existed = redis.call('EXISTS', KEYS[1])
-if mode ~= 'purge' and #members == 0 and existed == 1 and ARGV[4] ~= '1'
-  and not redis.call('ZSCORE', KEYS[3], id) then
-  return {2}
-end
-local fresh = 0
-if mode == 'put' then fresh = tonumber(ARGV[8]) end
-local removed = 0
-for i = 4 + fresh, #KEYS do removed = removed + redis.call('SREM', KEYS[i], id) end
-if mode ~= 'put' then
-  redis.call('DEL', KEYS[2])
-  if mode == 'del' then redis.call('DEL', KEYS[1]) end
-  redis.call('ZREM', KEYS[3], id)
+local prefix, ttl, score = ARGV[1], ARGV[2], ARGV[3]
+local idsKey = KEYS[1]
+
+local function one(mode, id, fallbackDone, value, dataKey, pkgsKey, first, last, fresh, argFirst)
+  if mode == 'purge' and redis.call('EXISTS', dataKey) == 1 then return {3} end
+  local declared = {}
+  for i = first, last do declared[KEYS[i]] = true end
+  local members = redis.call('SMEMBERS', pkgsKey)
+  local undeclared = {0}
+  for _, m in ipairs(members) do
+    if not declared[prefix .. m] then undeclared[#undeclared + 1] = m end
+  end
+  if #undeclared > 1 then return undeclared end
+  local existed = redis.call('EXISTS', dataKey)
+  if mode ~= 'purge' and #members == 0 and existed == 1 and fallbackDone ~= '1'
+    and not redis.call('ZSCORE', idsKey, id) then
+    return {2}
+  end
+  if mode ~= 'put' then fresh = 0 end
+  local removed = 0
+  for i = first + fresh, last do removed = removed + redis.call('SREM', KEYS[i], id) end
+  if mode ~= 'put' then
+    redis.call('DEL', pkgsKey)
+    if mode == 'del' then redis.call('DEL', dataKey) end
+    redis.call('ZREM', idsKey, id)
+    return {1, existed, removed}
+  end
+  if ttl == '0' then
+    redis.call('SET', dataKey, value)
+  else
+    redis.call('SET', dataKey, value, 'PX', ttl)
+  end
+  for i = first, first + fresh - 1 do redis.call('SADD', KEYS[i], id) end
+  -- Re-syncing an unchanged advisory: pkgs:<id> already lists exactly the new memberships.
+  local same = #members == fresh
+  if same then
+    local wanted = {}
+    for i = argFirst, argFirst + fresh - 1 do wanted[ARGV[i]] = true end
+    for _, m in ipairs(members) do
+      if not wanted[m] then same = false end
+    end
+  end
+  if not same then
+    redis.call('DEL', pkgsKey)
+    for i = argFirst, argFirst + fresh - 1, 500 do
+      redis.call('SADD', pkgsKey, unpack(ARGV, i, math.min(i + 499, argFirst + fresh - 1)))
+    end
+  end
+  redis.call('ZADD', idsKey, score, id)
   return {1, existed, removed}
 end
-if ARGV[6] == '0' then
-  redis.call('SET', KEYS[1], ARGV[5])
-else
-  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[6])
+
+local replies = {}
+local k, a = 2, 5
+for n = 1, tonumber(ARGV[4]) do
+  local indexCount, fresh = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+  replies[n] = one(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], KEYS[k], KEYS[k + 1],
+    k + 2, k + 1 + indexCount, fresh, a + 6)
+  k = k + 2 + indexCount
+  a = a + 6 + fresh
 end
-for i = 1, fresh do redis.call('SADD', KEYS[3 + i], id) end
--- Re-syncing an unchanged advisory: pkgs:<id> already lists exactly the new memberships.
-local same = #members == fresh
-if same then
-  local wanted = {}
-  for i = 9, 8 + fresh do wanted[ARGV[i]] = true end
-  for _, m in ipairs(members) do
-    if not wanted[m] then same = false end
-  end
-end
-if not same then
-  redis.call('DEL', KEYS[2])
-  for i = 9, 8 + fresh, 500 do
-    redis.call('SADD', KEYS[2], unpack(ARGV, i, math.min(i + 499, 8 + fresh)))
-  end
-end
-redis.call('ZADD', KEYS[3], ARGV[7], id)
-return {1, existed, removed}
+return replies
 `
 
 const commandName = "vulneraAdvisoryWrite"
 
 interface ScriptedRedis extends Redis {
-  /** One array argument (ioredis flattens it): spreading 80,000 index keys into a call overflows the stack. */
-  vulneraAdvisoryWrite(args: ReadonlyArray<number | string | Buffer>): Promise<unknown>
+  /** One array (numkeys, KEYS..., ARGV...): ioredis flattens it, and a spread of that many arguments could overflow the stack. */
+  vulneraAdvisoryWrite(args: Array<string | number | Buffer>): Promise<unknown>
 }
 
 /** Registers the script on a connection (ioredis sends it with EVAL once per socket, then EVALSHA). */
@@ -115,7 +137,8 @@ interface Pending {
 }
 
 /**
- * Applies ops atomically per advisory, pipelining each round. `oldSuffixes` decodes the value of
+ * Applies ops atomically per advisory, one script call per round (a round retries only the
+ * advisories the previous one left untouched). `oldSuffixes` decodes the value of
  * an advisory that has no `pkgs:<id>` (written by the Rust crate) to find its old memberships.
  */
 export const applyAdvisoryOps = <E>(
@@ -144,10 +167,11 @@ export const applyAdvisoryOps = <E>(
         })
       }
       const batch = pending
-      const replies = yield* connection.pipeline(operation, (pipeline) => {
-        const p = pipeline as unknown as ScriptedRedis
-        for (const item of batch) p.vulneraAdvisoryWrite(scriptArgs(keys, item, expiry))
-      })
+      const reply = yield* connection.run(
+        operation,
+        (redis) => (redis as ScriptedRedis).vulneraAdvisoryWrite(scriptArgs(keys, batch, expiry))
+      )
+      const replies = reply as Array<unknown>
       const next: Array<Pending> = []
       const needOld: Array<Pending> = []
       for (let i = 0; i < batch.length; i++) {
@@ -181,24 +205,29 @@ export const applyAdvisoryOps = <E>(
     return results as ReadonlyArray<AdvisoryWriteResult>
   })
 
-/** The script's arguments, built without spreading (an advisory may name 80,000 packages). */
-const scriptArgs = (keys: AdvisoryKeys, item: Pending, expiry: ScriptExpiry): Array<number | string | Buffer> => {
-  const { id, mode, suffixes, value } = item.op
-  const fresh = mode === "put" ? suffixes : []
-  const args: Array<number | string | Buffer> = [0, keys.data(id), keys.pkgs(id), keys.ids]
-  for (const suffix of fresh) args.push(keys.indexPrefix + suffix)
-  for (const suffix of item.leave) args.push(keys.indexPrefix + suffix)
-  args[0] = args.length - 1
-  args.push(
-    mode,
-    id,
-    keys.indexPrefix,
-    item.fallbackDone ? "1" : "0",
-    value === undefined ? "" : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-    String(mode === "put" ? expiry.ttlMillis : 0),
-    expiry.score,
-    String(fresh.length)
-  )
-  for (const suffix of fresh) args.push(suffix)
+/** KEYS and ARGV of one script call writing `batch` (layout: the comment at the top of the script), built without spreading. */
+const scriptArgs = (keys: AdvisoryKeys, batch: ReadonlyArray<Pending>, expiry: ScriptExpiry): Array<string | number | Buffer> => {
+  const keyList: Array<string> = [keys.ids]
+  const argList: Array<string | Buffer> = [keys.indexPrefix, String(expiry.ttlMillis), expiry.score, String(batch.length)]
+  for (const item of batch) {
+    const { id, mode, suffixes, value } = item.op
+    const fresh = mode === "put" ? suffixes : []
+    keyList.push(keys.data(id), keys.pkgs(id))
+    for (const suffix of fresh) keyList.push(keys.indexPrefix + suffix)
+    for (const suffix of item.leave) keyList.push(keys.indexPrefix + suffix)
+    argList.push(
+      mode,
+      id,
+      item.fallbackDone ? "1" : "0",
+      value === undefined ? "" : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      String(fresh.length + item.leave.size),
+      String(fresh.length)
+    )
+    // No spread: an advisory may name 80,000 packages.
+    for (const suffix of fresh) argList.push(suffix)
+  }
+  const args: Array<string | number | Buffer> = [keyList.length]
+  for (const key of keyList) args.push(key)
+  for (const arg of argList) args.push(arg)
   return args
 }
