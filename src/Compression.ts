@@ -62,7 +62,7 @@ export interface CompressionShape {
  * @since 0.1.0
  * @category Tags
  */
-export class Compression extends Context.Tag("vulnera/Compression")<Compression, CompressionShape>() {}
+export class Compression extends Context.Tag("vulnera-advisor/Compression")<Compression, CompressionShape>() {}
 
 /** What this module uses of `@toondepauw/node-zstd`. */
 interface ZstdBinding {
