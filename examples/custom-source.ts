@@ -13,6 +13,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Option, ParseResult, Schema, Stream } from "effect"
 import { Advisory, AdvisorySource, VulnerabilityManager } from "../src/index.js"
 import type { Sync } from "../src/index.js"
+import * as Node from "../src/node.js"
 
 /** The in-house feed: OSV JSON, as your security team publishes it. */
 const feed: ReadonlyArray<unknown> = [
@@ -79,7 +80,7 @@ const inhouse: AdvisorySource.AdvisorySource = {
 }
 
 const data = new URL("./data/", import.meta.url)
-const ManagerLive = VulnerabilityManager.layerFromEnv({
+const ManagerLive = Node.layerFromEnv({
   redisUrl: "memory",
   sources: [inhouse], // synced after OSV
   osv: { baseUrl: new URL("osv", data).href, ecosystems: ["npm"] },

@@ -18,6 +18,7 @@ import { readFileSync } from "node:fs"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Purl, VulnerabilityManager } from "../src/index.js"
+import * as Node from "../src/node.js"
 
 const data = new URL("./data/", import.meta.url)
 const recordings = new URL("../test/fixtures/ossindex/", import.meta.url)
@@ -107,7 +108,7 @@ const program = Effect.gen(function*() {
   const upstream = yield* startUpstream
   yield* Console.log(`local upstream: ${upstream.url}`)
 
-  const ManagerLive = VulnerabilityManager.layerFromEnv({
+  const ManagerLive = Node.layerFromEnv({
     redisUrl: "memory",
     osv: { baseUrl: new URL("osv", data).href, ecosystems: ["npm"] },
     kev: { url: `${upstream.url}/kev/known_exploited_vulnerabilities.json` },

@@ -12,6 +12,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { VulnerabilityManager } from "../src/index.js"
+import * as Node from "../src/node.js"
 
 const data = new URL("./data/", import.meta.url)
 const ecosystems = readFileSync(new URL("osv/ecosystems.txt", data), "utf8").split("\n").filter((l) => l.trim() !== "")
@@ -21,13 +22,13 @@ const ecosystems = readFileSync(new URL("osv/ecosystems.txt", data), "utf8").spl
 const StoreLive = VulnerabilityManager.storeLayerFromEnv()
 
 // The sources, pointed at the offline snapshot instead of the upstream URLs.
-const SourcesLive = VulnerabilityManager.sourcesLayerFromEnv({
+const SourcesLive = Node.sourcesLayerFromEnv({
   osv: { baseUrl: new URL("osv", data).href, ecosystems },
   kev: { url: new URL("kev/known_exploited_vulnerabilities.json", data).href },
   epss: { bulkUrl: new URL("epss/epss_scores-current.csv.gz", data).href }
 })
 
-// The manager over both. `VulnerabilityManager.layerFromEnv()` is this same wiring in one call
+// The manager over both. `Node.layerFromEnv()` is this same wiring in one call
 // (plus OSS Index); it is spelled out here to show the parts.
 const ManagerLive = VulnerabilityManager.layer().pipe(Layer.provideMerge(StoreLive), Layer.provide(SourcesLive))
 

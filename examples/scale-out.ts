@@ -14,6 +14,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { ConfigProvider, Console, Effect, Layer, Redacted } from "effect"
 import { readFileSync } from "node:fs"
 import { DragonflyStore, StoreConfig, VulnerabilityManager } from "../src/index.js"
+import * as Node from "../src/node.js"
 
 /** A worker's environment: exactly the variables its process would be started with. */
 type WorkerEnv = Readonly<Record<string, string>>
@@ -21,7 +22,7 @@ type WorkerEnv = Readonly<Record<string, string>>
 /** The manager a worker builds from its environment (`layerFromEnv` reads REDIS_URL, VULNERA__*). */
 const workerLayer = (env: WorkerEnv) => {
   const data = new URL("./data/", import.meta.url)
-  return VulnerabilityManager.layerFromEnv({
+  return Node.layerFromEnv({
     osv: { baseUrl: new URL("osv", data).href, ecosystems: ["npm"] },
     ossIndex: false
   }).pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))))
@@ -63,7 +64,7 @@ const describe = Effect.gen(function*() {
   yield* Console.log("tenant B's workers use the same REDIS_URL with VULNERA__STORE__KEY_PREFIX=tenant-b.\n")
 
   yield* Console.log("the same in code:")
-  yield* Console.log("  VulnerabilityManager.layerFromEnv()                                   // reads the variables above")
+  yield* Console.log("  Node.layerFromEnv()                                   // reads the variables above")
   yield* Console.log("  DragonflyStore.layerConfig(Config.map(Config.redacted(\"REDIS_URL\"), (url) => ({ url })))")
   yield* Console.log("  DragonflyStore.layer({ url: Redacted.make(url), tls: { ca } })          // a private CA for rediss://")
   const secret = Redacted.make(exampleUrl)

@@ -1,6 +1,6 @@
 /**
  * What a test of YOUR program looks like. Your code depends on the `VulnerabilityManager` service
- * only; in production it gets `VulnerabilityManager.layerFromEnv()` (Redis/Dragonfly when
+ * only; in production it gets `Node.layerFromEnv()` (Redis/Dragonfly when
  * `REDIS_URL` is set), in the test the store is swapped for the in-memory one in one line — with
  * its `TestKit` (raw access to the stored bytes) and a TTL that `TestClock` drives, so an hour
  * passes in a millisecond.
@@ -13,6 +13,7 @@
  */
 import { Effect, Layer, TestClock, TestContext } from "effect"
 import { Advisory, EnrichmentData, MemoryStore, VulnerabilityManager } from "../src/index.js"
+import * as Node from "../src/node.js"
 
 // ---------------------------------------------------------------------------------------------
 // Your program (this part would live in your src/).
@@ -54,7 +55,7 @@ const audit = (dependencies: ReadonlyArray<Dependency>) =>
 
 /** Your production entry point: the layer from the environment (not run by this example). */
 export const main = (dependencies: ReadonlyArray<Dependency>) =>
-  audit(dependencies).pipe(Effect.provide(VulnerabilityManager.layerFromEnv()))
+  audit(dependencies).pipe(Effect.provide(Node.layerFromEnv()))
 
 // ---------------------------------------------------------------------------------------------
 // Your test.
@@ -67,7 +68,7 @@ export const main = (dependencies: ReadonlyArray<Dependency>) =>
 const ttlSeconds = 3600
 const AppTest = VulnerabilityManager.layer().pipe(
   Layer.provideMerge(MemoryStore.layerWith({ ttlSeconds })), // <- the swap: in-memory store + TestKit, 1 h TTL
-  Layer.provide(VulnerabilityManager.sourcesLayerFromEnv())
+  Layer.provide(Node.sourcesLayerFromEnv())
 )
 
 /** A fixture: GHSA-jpcq-cgw6-v4j6 (jQuery XSS, CVE-2020-11023), abridged from the GitHub Advisory Database (CC-BY-4.0). */

@@ -28,7 +28,6 @@ export const bundleCli = async (outdir: string): Promise<void> => {
     platform: "node",
     target: "node20",
     external: [...nativeExternals],
-    // ESM builds first: the UMD build of jsonc-parser `require`s its own files at run time
     chunkNames: "vulnera-[name]-[hash]",
     // jsonc-parser's `main` is a UMD build whose `require("./impl/...")` calls esbuild cannot follow; its ES build can be bundled.
     alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },

@@ -184,7 +184,7 @@ export interface AdvisoryStoreShape {
  * @since 0.1.0
  * @category Tags
  */
-export class AdvisoryStore extends Context.Tag("vulnera/AdvisoryStore")<AdvisoryStore, AdvisoryStoreShape>() {}
+export class AdvisoryStore extends Context.Tag("vulnera-advisor/AdvisoryStore")<AdvisoryStore, AdvisoryStoreShape>() {}
 
 /** Re-exported for implementations' signatures. @since 0.1.0 @category Errors */
 export type { AdvisoryStoreError, InvalidInput, StoreError }

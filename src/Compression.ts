@@ -94,7 +94,7 @@ export const forBackend = (compression: CompressionShape, backend: keyof typeof 
  * @since 0.1.0
  * @category Tags
  */
-export class Compression extends Context.Tag("vulnera/Compression")<Compression, CompressionShape>() {}
+export class Compression extends Context.Tag("vulnera-advisor/Compression")<Compression, CompressionShape>() {}
 
 /** What this module uses of `@toondepauw/node-zstd`. */
 interface ZstdBinding {

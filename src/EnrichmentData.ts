@@ -14,7 +14,7 @@ const opt = <S extends Schema.Schema.Any>(schema: S, key: string) =>
  * @since 0.1.0
  * @category Models
  */
-export class EnrichmentData extends Schema.Class<EnrichmentData>("vulnera/EnrichmentData")({
+export class EnrichmentData extends Schema.Class<EnrichmentData>("vulnera-advisor/EnrichmentData")({
   /** EPSS probability of exploitation in the next 30 days, 0..1. */
   epssScore: opt(Schema.Number, "epss_score"),
   /** EPSS percentile, 0..1. */

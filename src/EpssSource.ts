@@ -24,13 +24,14 @@
  * @since 0.1.0
  */
 import type { FileSystem, HttpClient } from "@effect/platform"
-import { Context, Data, Effect, Either, Layer, Schema, Stream } from "effect"
+import { Config, Context, Data, Effect, Either, Layer, Schema, Stream } from "effect"
 import type { Duration } from "effect"
 import { ConfigurationError, DecodeError, type InvalidInput, type SourceError } from "./Errors.js"
 import { bulkStream } from "./internal/epssBulk.js"
 import type { BulkMetadata } from "./internal/epssCsv.js"
 import { displayUrl, makeFetcher } from "./internal/fetch.js"
-import { describeParseError, joinUrl, resolveUrl, validateUrl } from "./internal/sources.js"
+import { load, loadWith } from "./internal/config.js"
+import { describeParseError, joinUrl, urlConfig, validateUrl } from "./internal/sources.js"
 import * as PackageKey from "./PackageKey.js"
 
 /**
@@ -144,7 +145,7 @@ export interface EpssSourceShape {
  * @since 0.1.0
  * @category Tags
  */
-export class EpssSource extends Context.Tag("vulnera/EpssSource")<EpssSource, EpssSourceShape>() {}
+export class EpssSource extends Context.Tag("vulnera-advisor/EpssSource")<EpssSource, EpssSourceShape>() {}
 
 /**
  * @since 0.1.0
@@ -317,20 +318,42 @@ export const layer = (
   Layer.effect(EpssSource, make(options))
 
 /**
- * A layer reading `VULNERA__SOURCES__EPSS_BULK_URL` and `VULNERA__SOURCES__EPSS_API_URL` from the
- * environment (through the current `ConfigProvider`); `overrides` win over the environment.
+ * The options read from `VULNERA__SOURCES__EPSS_BULK_URL` and `VULNERA__SOURCES__EPSS_API_URL`
+ * (FIRST's endpoints when unset).
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Options> = Config.all({
+  bulkUrl: urlConfig(bulkUrlVariable, { allowFile: true }).pipe(Config.withDefault(defaultBulkUrl)),
+  apiUrl: urlConfig(apiUrlVariable, { allowFile: false }).pipe(Config.withDefault(defaultApiUrl))
+})
+
+/**
+ * A layer from a `Config` of options (`EpssSource.config` by default); errors name the variable.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<EpssSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
+  Layer.effect(EpssSource, Effect.flatMap(load(options), make))
+
+/**
+ * `EpssSource.config` from the environment (through the current `ConfigProvider`); `overrides`
+ * win over the environment and pass the same validation.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerFromEnv = (
   overrides: Options = {}
 ): Layer.Layer<EpssSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Layer.effect(
     EpssSource,
-    Effect.gen(function*() {
-      const bulkUrl = yield* resolveUrl(bulkUrlVariable, overrides.bulkUrl, defaultBulkUrl, { allowFile: true })
-      const apiUrl = yield* resolveUrl(apiUrlVariable, overrides.apiUrl, defaultApiUrl, { allowFile: false })
-      return yield* make({ ...overrides, bulkUrl, apiUrl })
-    })
+    Effect.flatMap(
+      loadWith(config, { [bulkUrlVariable]: overrides.bulkUrl, [apiUrlVariable]: overrides.apiUrl }),
+      (options) => make({ ...overrides, ...options })
+    )
   )

@@ -32,7 +32,7 @@ const reasonText = {
  * @since 0.1.0
  * @category Errors
  */
-export class StoreError extends Schema.TaggedError<StoreError>("vulnera/StoreError")("StoreError", {
+export class StoreError extends Schema.TaggedError<StoreError>("vulnera-advisor/StoreError")("StoreError", {
   reason: Schema.Literal("Unavailable", "CommandFailed", "Internal"),
   operation: Schema.String,
   detail: Schema.String,
@@ -51,7 +51,7 @@ export class StoreError extends Schema.TaggedError<StoreError>("vulnera/StoreErr
  * @since 0.1.0
  * @category Errors
  */
-export class CorruptEntry extends Schema.TaggedError<CorruptEntry>("vulnera/CorruptEntry")("CorruptEntry", {
+export class CorruptEntry extends Schema.TaggedError<CorruptEntry>("vulnera-advisor/CorruptEntry")("CorruptEntry", {
   key: Schema.String,
   detail: Schema.String,
   cause: Schema.optional(Schema.Defect)
@@ -67,7 +67,7 @@ export class CorruptEntry extends Schema.TaggedError<CorruptEntry>("vulnera/Corr
  * @since 0.1.0
  * @category Errors
  */
-export class CompressionError extends Schema.TaggedError<CompressionError>("vulnera/CompressionError")(
+export class CompressionError extends Schema.TaggedError<CompressionError>("vulnera-advisor/CompressionError")(
   "CompressionError",
   {
     operation: Schema.Literal("compress", "decompress"),
@@ -87,7 +87,7 @@ export class CompressionError extends Schema.TaggedError<CompressionError>("vuln
  * @since 0.1.0
  * @category Errors
  */
-export class InvalidInput extends Schema.TaggedError<InvalidInput>("vulnera/InvalidInput")("InvalidInput", {
+export class InvalidInput extends Schema.TaggedError<InvalidInput>("vulnera-advisor/InvalidInput")("InvalidInput", {
   field: Schema.String,
   value: Schema.String,
   detail: Schema.String
@@ -119,7 +119,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>("vulnera/Inva
  * @since 0.1.0
  * @category Errors
  */
-export class ManifestError extends Schema.TaggedError<ManifestError>("vulnera/ManifestError")("ManifestError", {
+export class ManifestError extends Schema.TaggedError<ManifestError>("vulnera-advisor/ManifestError")("ManifestError", {
   reason: Schema.Literal("Unreadable", "Invalid", "UnsupportedFormat"),
   file: Schema.String,
   line: Schema.optional(Schema.Number),
@@ -137,7 +137,7 @@ export class ManifestError extends Schema.TaggedError<ManifestError>("vulnera/Ma
  * @since 0.1.0
  * @category Errors
  */
-export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("vulnera/ConfigurationError")(
+export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("vulnera-advisor/ConfigurationError")(
   "ConfigurationError",
   {
     variable: Schema.String,
@@ -166,7 +166,7 @@ export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("
  * @since 0.1.0
  * @category Errors
  */
-export class SourceError extends Schema.TaggedError<SourceError>("vulnera/SourceError")("SourceError", {
+export class SourceError extends Schema.TaggedError<SourceError>("vulnera-advisor/SourceError")("SourceError", {
   source: Schema.String,
   reason: Schema.Literal("Transport", "Timeout", "Status", "Io"),
   url: Schema.optional(Schema.String),
@@ -189,7 +189,7 @@ export class SourceError extends Schema.TaggedError<SourceError>("vulnera/Source
  * @since 0.1.0
  * @category Errors
  */
-export class DecodeError extends Schema.TaggedError<DecodeError>("vulnera/DecodeError")("DecodeError", {
+export class DecodeError extends Schema.TaggedError<DecodeError>("vulnera-advisor/DecodeError")("DecodeError", {
   source: Schema.String,
   detail: Schema.String,
   cause: Schema.optional(Schema.Defect)
@@ -205,7 +205,7 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("vulnera/Decode
  * @since 0.1.0
  * @category Errors
  */
-export class NotConfigured extends Schema.TaggedError<NotConfigured>("vulnera/NotConfigured")("NotConfigured", {
+export class NotConfigured extends Schema.TaggedError<NotConfigured>("vulnera-advisor/NotConfigured")("NotConfigured", {
   feature: Schema.String,
   detail: Schema.String
 }) {
@@ -238,7 +238,7 @@ export const isRetryable = (error: unknown): boolean =>
  * @since 0.1.0
  * @category Errors
  */
-export class UnknownSource extends Schema.TaggedError<UnknownSource>("vulnera/UnknownSource")("UnknownSource", {
+export class UnknownSource extends Schema.TaggedError<UnknownSource>("vulnera-advisor/UnknownSource")("UnknownSource", {
   source: Schema.String,
   known: Schema.Array(Schema.String)
 }) {

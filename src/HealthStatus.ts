@@ -32,7 +32,7 @@ export type StoreStatus = typeof StoreStatus.Type
  * @since 0.1.0
  * @category Models
  */
-export class HealthStatus extends Schema.Class<HealthStatus>("vulnera/HealthStatus")({
+export class HealthStatus extends Schema.Class<HealthStatus>("vulnera-advisor/HealthStatus")({
   status: StoreStatus,
   /** Advisories currently stored (not expired); 0 when unknown. */
   advisoryCount: Schema.Number,

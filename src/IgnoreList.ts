@@ -68,7 +68,7 @@ export const empty: IgnoreList = { rules: [], files: [] }
  * @since 0.1.0
  * @category Errors
  */
-export class IgnoreFileError extends Schema.TaggedError<IgnoreFileError>("vulnera/IgnoreFileError")("IgnoreFileError", {
+export class IgnoreFileError extends Schema.TaggedError<IgnoreFileError>("vulnera-advisor/IgnoreFileError")("IgnoreFileError", {
   file: Schema.String,
   line: Schema.optional(Schema.Number),
   detail: Schema.String

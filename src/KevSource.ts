@@ -16,11 +16,12 @@
  * @since 0.1.0
  */
 import type { FileSystem, HttpClient } from "@effect/platform"
-import { Context, Effect, Either, Layer, Predicate, Schema } from "effect"
+import { Config, Context, Effect, Either, Layer, Predicate, Schema } from "effect"
 import type { Duration } from "effect"
 import { type ConfigurationError, DecodeError, type SourceError } from "./Errors.js"
 import { displayUrl, makeFetcher } from "./internal/fetch.js"
-import { describeParseError, resolveUrl, validateUrl } from "./internal/sources.js"
+import { load, loadWith } from "./internal/config.js"
+import { describeParseError, urlConfig, validateUrl } from "./internal/sources.js"
 import * as PackageKey from "./PackageKey.js"
 
 /**
@@ -188,7 +189,7 @@ export interface KevSourceShape {
  * @since 0.1.0
  * @category Tags
  */
-export class KevSource extends Context.Tag("vulnera/KevSource")<KevSource, KevSourceShape>() {}
+export class KevSource extends Context.Tag("vulnera-advisor/KevSource")<KevSource, KevSourceShape>() {}
 
 /**
  * @since 0.1.0
@@ -251,19 +252,35 @@ export const layer = (
   Layer.effect(KevSource, make(options))
 
 /**
- * A layer reading `VULNERA__SOURCES__KEV_URL` from the environment (through the current
- * `ConfigProvider`); `overrides` win over the environment.
+ * The options read from `VULNERA__SOURCES__KEV_URL` (the CISA feed when unset).
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Options> = Config.all({ url: urlConfig(urlVariable, { allowFile: true }).pipe(Config.withDefault(defaultUrl)) })
+
+/**
+ * A layer from a `Config` of options (`KevSource.config` by default); errors name the variable.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<KevSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
+  Layer.effect(KevSource, Effect.flatMap(load(options), make))
+
+/**
+ * `KevSource.config` from the environment (through the current `ConfigProvider`); `overrides` win
+ * over the environment and pass the same validation.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerFromEnv = (
   overrides: Options = {}
 ): Layer.Layer<KevSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Layer.effect(
     KevSource,
-    Effect.flatMap(
-      resolveUrl(urlVariable, overrides.url, defaultUrl, { allowFile: true }),
-      (url) => make({ ...overrides, url })
-    )
+    Effect.flatMap(loadWith(config, { [urlVariable]: overrides.url }), (options) => make({ ...overrides, ...options }))
   )

@@ -56,7 +56,7 @@ const defaultMapSizeBytes = 4 * 1024 ** 3
  * @since 0.2.0
  * @category Tags
  */
-export class TestKit extends Context.Tag("vulnera/LmdbStore/TestKit")<TestKit, RawAccess>() {}
+export class TestKit extends Context.Tag("vulnera-advisor/LmdbStore/TestKit")<TestKit, RawAccess>() {}
 
 const openFailed = (variable: string, path: string, detail: string) =>
   new ConfigurationError({ variable, value: path, detail })

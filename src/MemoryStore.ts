@@ -43,7 +43,7 @@ export interface TestKitShape extends RawAccess {}
  * @since 0.1.0
  * @category Tags
  */
-export class TestKit extends Context.Tag("vulnera/MemoryStore/TestKit")<TestKit, TestKitShape>() {}
+export class TestKit extends Context.Tag("vulnera-advisor/MemoryStore/TestKit")<TestKit, TestKitShape>() {}
 
 /**
  * Builds the store and its test kit. State lives in the returned closures: each call is a new,

@@ -11,7 +11,7 @@ import { Advisory } from "./Advisory.js"
  * @since 0.1.0
  * @category Models
  */
-export class OssIndexCacheEntry extends Schema.Class<OssIndexCacheEntry>("vulnera/OssIndexCacheEntry")({
+export class OssIndexCacheEntry extends Schema.Class<OssIndexCacheEntry>("vulnera-advisor/OssIndexCacheEntry")({
   /** The normalized PURL this entry answers for. */
   purl: Schema.String,
   advisories: Schema.Array(Advisory),

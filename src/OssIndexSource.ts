@@ -22,14 +22,14 @@
  * @since 0.1.0
  */
 import type { FileSystem, HttpClient } from "@effect/platform"
-import { Context, Effect, Either, Layer, Option, Predicate, Redacted, Schema } from "effect"
+import { Config, Context, Effect, Either, Layer, Option, Predicate, Redacted, Schema } from "effect"
 import type { Duration } from "effect"
 import { PackageURL } from "packageurl-js"
 import type { Advisory, Affected, Reference, SeverityScore } from "./Advisory.js"
 import { ConfigurationError, DecodeError, type InvalidInput, type SourceError } from "./Errors.js"
-import { secretVar, stringVar } from "./internal/config.js"
+import { load, loadWith, optional } from "./internal/config.js"
 import { makeFetcher } from "./internal/fetch.js"
-import { describeParseError, joinUrl, resolveUrl, validateUrl } from "./internal/sources.js"
+import { describeParseError, joinUrl, urlConfig, validateUrl } from "./internal/sources.js"
 import * as PackageKey from "./PackageKey.js"
 import * as Purl from "./Purl.js"
 
@@ -135,7 +135,7 @@ export interface OssIndexSourceShape {
  * @since 0.1.0
  * @category Tags
  */
-export class OssIndexSource extends Context.Tag("vulnera/OssIndexSource")<OssIndexSource, OssIndexSourceShape>() {}
+export class OssIndexSource extends Context.Tag("vulnera-advisor/OssIndexSource")<OssIndexSource, OssIndexSourceShape>() {}
 
 /**
  * @since 0.1.0
@@ -368,21 +368,47 @@ export const layer = (
   Layer.effect(OssIndexSource, make(options))
 
 /**
- * A layer reading `VULNERA__SOURCES__OSSINDEX_URL`, `OSSINDEX_USER` and `OSSINDEX_TOKEN` from the
- * environment (through the current `ConfigProvider`); `overrides` win over the environment.
+ * The options read from `VULNERA__SOURCES__OSSINDEX_URL`, `OSSINDEX_USER` and `OSSINDEX_TOKEN`
+ * (the token as `Redacted`; anonymous when no credentials are set).
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Options> = Config.all({
+  url: urlConfig(urlVariable, { allowFile: false }).pipe(Config.withDefault(defaultUrl)),
+  user: optional(Config.nonEmptyString(userVariable)),
+  token: optional(Config.redacted(Config.nonEmptyString(tokenVariable)))
+})
+
+/**
+ * A layer from a `Config` of options (`OssIndexSource.config` by default); errors name the variable.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<OssIndexSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
+  Layer.effect(OssIndexSource, Effect.flatMap(load(options), make))
+
+/**
+ * `OssIndexSource.config` from the environment (through the current `ConfigProvider`); `overrides`
+ * win over the environment and pass the same validation.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerFromEnv = (
   overrides: Options = {}
 ): Layer.Layer<OssIndexSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Layer.effect(
     OssIndexSource,
-    Effect.gen(function*() {
-      const url = yield* resolveUrl(urlVariable, overrides.url, defaultUrl, { allowFile: false })
-      const user = overrides.user ?? Option.getOrUndefined(yield* stringVar(userVariable))
-      const token = overrides.token ?? Option.getOrUndefined(yield* secretVar(tokenVariable))
-      return yield* make({ ...overrides, url, ...(user === undefined ? {} : { user }), ...(token === undefined ? {} : { token }) })
-    })
+    Effect.flatMap(
+      loadWith(config, { [urlVariable]: overrides.url, [userVariable]: overrides.user, [tokenVariable]: overrides.token }),
+      (options) => make({ ...overrides, ...withoutUndefined(options) })
+    )
   )
+
+/** `options` without the keys whose value is `undefined` (exactOptionalPropertyTypes). */
+const withoutUndefined = <A extends object>(options: A): A =>
+  Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as A

@@ -26,12 +26,13 @@
  */
 import { FileSystem } from "@effect/platform"
 import type { HttpClient } from "@effect/platform"
-import { Context, Duration, Effect, Either, Layer, Option, ParseResult, Schema, Stream } from "effect"
+import { Config, Context, Duration, Effect, Either, Layer, Option, ParseResult, Schema, Stream } from "effect"
 import { Advisory } from "./Advisory.js"
 import type { AdvisorySource } from "./AdvisorySource.js"
 import { SourceItem } from "./AdvisorySource.js"
 import { ConfigurationError, DecodeError, SourceError } from "./Errors.js"
-import { stringVar } from "./internal/config.js"
+import { load, loadWith, optional } from "./internal/config.js"
+import { urlConfig } from "./internal/sources.js"
 import { displayUrl, makeFetcher } from "./internal/fetch.js"
 import type { Fetcher } from "./internal/fetch.js"
 import * as ModifiedIdCsv from "./internal/modifiedIdCsv.js"
@@ -100,7 +101,7 @@ export const defaults: OsvSourceOptions = {
  * @since 0.1.0
  * @category Tags
  */
-export class OsvSource extends Context.Tag("vulnera/OsvSource")<OsvSource, AdvisorySource>() {}
+export class OsvSource extends Context.Tag("vulnera-advisor/OsvSource")<OsvSource, AdvisorySource>() {}
 
 /** The source's name, also the prefix of its units. */
 const sourceName = "osv"
@@ -168,8 +169,29 @@ export const resolveOptions = (
   })
 
 /**
- * Reads `VULNERA__SOURCES__OSV_URL` and `VULNERA__SOURCES__OSV_ECOSYSTEMS` (through the current
- * `ConfigProvider`); `overrides` win over the environment.
+ * The options read from `VULNERA__SOURCES__OSV_URL` and `VULNERA__SOURCES__OSV_ECOSYSTEMS`
+ * (comma-separated); unset ones are left out, so `make` uses its defaults.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Partial<OsvSourceOptions>> = Config.all({
+  baseUrl: optional(urlConfig("VULNERA__SOURCES__OSV_URL", { allowFile: true })),
+  ecosystems: optional(
+    Config.string("VULNERA__SOURCES__OSV_ECOSYSTEMS").pipe(
+      Config.map((list) => list.split(",").map((e) => e.trim()).filter((e) => e !== ""))
+    )
+  )
+}).pipe(
+  Config.map(({ baseUrl, ecosystems }) => ({
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(ecosystems === undefined ? {} : { ecosystems })
+  }))
+)
+
+/**
+ * Reads `OsvSource.config` (through the current `ConfigProvider`); `overrides` win over the
+ * environment.
  *
  * @since 0.1.0
  * @category Constructors
@@ -177,17 +199,13 @@ export const resolveOptions = (
 export const optionsFromEnv = (
   overrides: Partial<OsvSourceOptions> = {}
 ): Effect.Effect<OsvSourceOptions, ConfigurationError> =>
-  Effect.gen(function*() {
-    const url = yield* stringVar("VULNERA__SOURCES__OSV_URL")
-    const ecosystems = yield* stringVar("VULNERA__SOURCES__OSV_ECOSYSTEMS")
-    return yield* resolveOptions({
-      ...(Option.isSome(url) ? { baseUrl: url.value.trim() } : {}),
-      ...(Option.isSome(ecosystems)
-        ? { ecosystems: ecosystems.value.split(",").map((e) => e.trim()).filter((e) => e !== "") }
-        : {}),
-      ...overrides
-    })
-  })
+  Effect.flatMap(
+    loadWith(config, {
+      VULNERA__SOURCES__OSV_URL: overrides.baseUrl,
+      VULNERA__SOURCES__OSV_ECOSYSTEMS: overrides.ecosystems
+    }),
+    (options) => resolveOptions({ ...options, ...overrides })
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Decoding records
@@ -389,13 +407,23 @@ export const layer = (
   Layer.effect(OsvSource, make(options))
 
 /**
- * A layer reading `VULNERA__SOURCES__OSV_URL` / `VULNERA__SOURCES__OSV_ECOSYSTEMS`; `overrides`
- * win over the environment.
+ * A layer from a `Config` of options (`OsvSource.config` by default); errors name the variable.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layerConfig = (
+  options: Config.Config<Partial<OsvSourceOptions>> = config
+): Layer.Layer<OsvSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
+  Layer.effect(OsvSource, Effect.flatMap(load(options), make))
+
+/**
+ * `OsvSource.config` from the environment; `overrides` win over the environment.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerFromEnv = (
   overrides: Partial<OsvSourceOptions> = {}
 ): Layer.Layer<OsvSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Layer.effect(OsvSource, Effect.flatMap(optionsFromEnv(overrides), (options) => make(options)))

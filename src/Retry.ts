@@ -54,7 +54,7 @@ export const defaults: RetryPolicyShape = {
  * @since 0.1.0
  * @category Tags
  */
-export class RetryPolicy extends Context.Reference<RetryPolicy>()("vulnera/RetryPolicy", {
+export class RetryPolicy extends Context.Reference<RetryPolicy>()("vulnera-advisor/RetryPolicy", {
   defaultValue: () => defaults
 }) {}
 

@@ -15,10 +15,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option } from "effect"
-import { ConfigurationError } from "./Errors.js"
+import { Config, ConfigProvider, Context, Effect, Layer } from "effect"
+import type { ConfigurationError } from "./Errors.js"
 import { type DictionaryName, dictionaryNames, isDictionaryName } from "./internal/compression/dictionaries.js"
-import { integerVar, stringVar } from "./internal/config.js"
+import { integerIn, load, loadWith, matching, optional } from "./internal/config.js"
 
 /**
  * @since 0.1.0
@@ -45,7 +45,7 @@ export interface StoreConfigShape {
  * @since 0.1.0
  * @category Tags
  */
-export class StoreConfig extends Context.Tag("vulnera/StoreConfig")<StoreConfig, StoreConfigShape>() {}
+export class StoreConfig extends Context.Tag("vulnera-advisor/StoreConfig")<StoreConfig, StoreConfigShape>() {}
 
 /**
  * @since 0.1.0
@@ -62,44 +62,59 @@ export const defaults: StoreConfigShape = {
 /** Longest TTL accepted (10 years), far beyond any sensible cache lifetime. */
 const maxTtlSeconds = 315_360_000
 
+/** The environment variable of each option (what errors name, for code options too). */
+const variables = {
+  ttlSeconds: "VULNERA__STORE__TTL_SECONDS",
+  ossIndexTtlSeconds: "VULNERA__STORE__OSSINDEX_TTL_SECONDS",
+  compressionLevel: "VULNERA__STORE__COMPRESSION_LEVEL",
+  compressionDictionary: "VULNERA__STORE__COMPRESSION_DICTIONARY",
+  keyPrefix: "VULNERA__STORE__KEY_PREFIX"
+} as const satisfies Record<keyof StoreConfigShape, string>
+
 /**
- * Validates a configuration, naming the option (as its environment variable) on failure.
+ * The store configuration from `VULNERA__STORE__*` (through the current `ConfigProvider`), with
+ * `defaults` for what is unset. The one place its rules are written: code options pass it too.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<StoreConfigShape> = Config.all({
+  ttlSeconds: optional(integerIn(variables.ttlSeconds, 1, maxTtlSeconds)).pipe(
+    Config.withDescription("TTL of advisories and enrichment in seconds (unset: no expiry)")
+  ),
+  ossIndexTtlSeconds: integerIn(variables.ossIndexTtlSeconds, 1, maxTtlSeconds).pipe(
+    Config.withDefault(defaults.ossIndexTtlSeconds),
+    Config.withDescription("TTL of OSS Index cache entries in seconds")
+  ),
+  compressionLevel: integerIn(variables.compressionLevel, 1, 22).pipe(
+    Config.withDefault(defaults.compressionLevel),
+    Config.withDescription("zstd level")
+  ),
+  compressionDictionary: Config.string(variables.compressionDictionary).pipe(
+    Config.validate({ message: `expected one of ${dictionaryNames.join(", ")}`, validation: (s) => isDictionaryName(s.trim()) }),
+    Config.map((s) => s.trim() as DictionaryName),
+    Config.withDefault(defaults.compressionDictionary),
+    Config.withDescription("the zstd dictionary new values are written with")
+  ),
+  keyPrefix: matching(variables.keyPrefix, /^[A-Za-z0-9._-]{1,64}$/, "expected 1-64 characters of [A-Za-z0-9._-]").pipe(
+    Config.withDefault(defaults.keyPrefix),
+    Config.withDescription("prefix of every key")
+  )
+})
+
+/** `options` keyed by their environment variables, for `loadWith`. */
+const byVariable = (options: Partial<StoreConfigShape>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(options).map(([key, value]) => [variables[key as keyof StoreConfigShape], value]))
+
+/**
+ * Validates options given in code (defaults for the rest, never the environment), naming the
+ * option by its environment variable on failure.
  *
  * @since 0.1.0
  * @category Constructors
  */
 export const make = (options: Partial<StoreConfigShape> = {}): Effect.Effect<StoreConfigShape, ConfigurationError> =>
-  Effect.suspend(() => {
-    const config: StoreConfigShape = { ...defaults, ...options }
-    const fail = (variable: string, value: unknown, detail: string) =>
-      Effect.fail(new ConfigurationError({ variable, value: String(value), detail }))
-    const integerIn = (n: unknown, min: number, max: number) =>
-      typeof n === "number" && Number.isSafeInteger(n) && n >= min && n <= max
-    if (config.ttlSeconds !== undefined && !integerIn(config.ttlSeconds, 1, maxTtlSeconds)) {
-      return fail("VULNERA__STORE__TTL_SECONDS", config.ttlSeconds, `expected an integer between 1 and ${maxTtlSeconds}`)
-    }
-    if (!integerIn(config.ossIndexTtlSeconds, 1, maxTtlSeconds)) {
-      return fail(
-        "VULNERA__STORE__OSSINDEX_TTL_SECONDS",
-        config.ossIndexTtlSeconds,
-        `expected an integer between 1 and ${maxTtlSeconds}`
-      )
-    }
-    if (!integerIn(config.compressionLevel, 1, 22)) {
-      return fail("VULNERA__STORE__COMPRESSION_LEVEL", config.compressionLevel, "expected an integer between 1 and 22")
-    }
-    if (config.compressionDictionary !== undefined && !isDictionaryName(config.compressionDictionary)) {
-      return fail(
-        "VULNERA__STORE__COMPRESSION_DICTIONARY",
-        config.compressionDictionary,
-        `expected one of ${dictionaryNames.join(", ")}`
-      )
-    }
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(config.keyPrefix)) {
-      return fail("VULNERA__STORE__KEY_PREFIX", config.keyPrefix, "expected 1-64 characters of [A-Za-z0-9._-]")
-    }
-    return Effect.succeed(config)
-  })
+  Effect.withConfigProvider(loadWith(config, byVariable(options)), ConfigProvider.fromMap(new Map()))
 
 /**
  * Reads the configuration from the environment (through the current `ConfigProvider`); `overrides`
@@ -110,23 +125,7 @@ export const make = (options: Partial<StoreConfigShape> = {}): Effect.Effect<Sto
  */
 export const fromEnv = (
   overrides: Partial<StoreConfigShape> = {}
-): Effect.Effect<StoreConfigShape, ConfigurationError> =>
-  Effect.gen(function*() {
-    const ttl = yield* integerVar("VULNERA__STORE__TTL_SECONDS", { min: 1, max: maxTtlSeconds })
-    const ossTtl = yield* integerVar("VULNERA__STORE__OSSINDEX_TTL_SECONDS", { min: 1, max: maxTtlSeconds })
-    const level = yield* integerVar("VULNERA__STORE__COMPRESSION_LEVEL", { min: 1, max: 22 })
-    const prefix = yield* stringVar("VULNERA__STORE__KEY_PREFIX")
-    const dictionary = yield* stringVar("VULNERA__STORE__COMPRESSION_DICTIONARY")
-    const fromEnvironment: Partial<StoreConfigShape> = {
-      ...(Option.isSome(ttl) ? { ttlSeconds: ttl.value } : {}),
-      ...(Option.isSome(ossTtl) ? { ossIndexTtlSeconds: ossTtl.value } : {}),
-      ...(Option.isSome(level) ? { compressionLevel: level.value } : {}),
-      ...(Option.isSome(prefix) ? { keyPrefix: prefix.value.trim() } : {}),
-      // Validated by `make`, which names the variable when the value is not a dictionary name.
-      ...(Option.isSome(dictionary) ? { compressionDictionary: dictionary.value.trim() as DictionaryName } : {})
-    }
-    return yield* make({ ...fromEnvironment, ...overrides })
-  })
+): Effect.Effect<StoreConfigShape, ConfigurationError> => loadWith(config, byVariable(overrides))
 
 /**
  * A layer from options given in code (defaults for the rest); invalid values fail the layer with
@@ -139,7 +138,18 @@ export const layer = (options: Partial<StoreConfigShape> = {}): Layer.Layer<Stor
   Layer.effect(StoreConfig, make(options))
 
 /**
- * A layer reading `VULNERA__STORE__*` from the environment.
+ * A layer from a `Config` (e.g. `StoreConfig.config`, or one nested under a prefix or mapped);
+ * errors name the variable.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  options: Config.Config<StoreConfigShape> = config
+): Layer.Layer<StoreConfig, ConfigurationError> => Layer.effect(StoreConfig, load(options))
+
+/**
+ * A layer reading `VULNERA__STORE__*` from the environment; `overrides` win over it.
  *
  * @since 0.1.0
  * @category Layers

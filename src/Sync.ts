@@ -31,6 +31,7 @@ import type { AdvisoryStoreError } from "./Errors.js"
 import { sanitizeForDisplay } from "./internal/sanitize.js"
 import * as Codec from "./internal/storeCodec.js"
 import { retryTransient } from "./Retry.js"
+import * as Metrics from "./Metrics.js"
 
 /**
  * One failed record. `id` and `detail` are for display: control characters escaped, credentials
@@ -370,6 +371,7 @@ export const syncUnit = (
     if (stats.status === "failed") {
       yield* Effect.logWarning("sync unit failed").pipe(Effect.annotateLogs({ unit, error: stats.error }))
     }
+    yield* Metrics.recordSyncUnit(stats)
     yield* emit(SyncEvent.UnitFinished({ stats }))
     return stats
   }).pipe(Effect.withSpan("Sync.syncUnit", { attributes: { unit } }))

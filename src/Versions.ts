@@ -46,7 +46,7 @@ import { type AnyScheme, parseWith, sign } from "./internal/versions/scheme.js"
  * @since 0.1.0
  * @category Errors
  */
-export class UnparseableVersion extends Schema.TaggedError<UnparseableVersion>("vulnera/UnparseableVersion")(
+export class UnparseableVersion extends Schema.TaggedError<UnparseableVersion>("vulnera-advisor/UnparseableVersion")(
   "UnparseableVersion",
   {
     ecosystem: Schema.String,
@@ -66,7 +66,7 @@ export class UnparseableVersion extends Schema.TaggedError<UnparseableVersion>("
  * @since 0.1.0
  * @category Errors
  */
-export class NoVersionOrdering extends Schema.TaggedError<NoVersionOrdering>("vulnera/NoVersionOrdering")(
+export class NoVersionOrdering extends Schema.TaggedError<NoVersionOrdering>("vulnera-advisor/NoVersionOrdering")(
   "NoVersionOrdering",
   { ecosystem: Schema.String }
 ) {

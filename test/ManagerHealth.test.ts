@@ -11,6 +11,7 @@ import * as StoreConfig from "../src/StoreConfig.js"
 import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import { useRedisServer } from "./utils/redis.js"
 import { snapshotEcosystems, snapshotUrls } from "./utils/snapshot.js"
+import * as Node from "../src/node.js"
 
 const server = useRedisServer({ beforeAll, afterAll })
 
@@ -22,7 +23,7 @@ const managerLayer = VulnerabilityManager.layer().pipe(
       )
     ))
   ),
-  Layer.provide(VulnerabilityManager.sourcesLayerFromEnv({
+  Layer.provide(Node.sourcesLayerFromEnv({
     osv: { baseUrl: snapshotUrls.osv, ecosystems: snapshotEcosystems.slice(0, 2) },
     kev: { url: snapshotUrls.kev },
     epss: { bulkUrl: snapshotUrls.epss }

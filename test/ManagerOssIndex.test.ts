@@ -20,6 +20,7 @@ import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import { makeTestServer, type TestServer } from "./utils/httpServer.js"
 import { useRedisServer } from "./utils/redis.js"
 import { snapshotEcosystems, snapshotUrls } from "./utils/snapshot.js"
+import * as Node from "../src/node.js"
 
 const redisServer = useRedisServer({ beforeAll, afterAll })
 
@@ -70,7 +71,7 @@ const noRetries = Retry.layer({ maxRetries: 0 })
 const platform = Layer.merge(NodeHttpClient.layerUndici, NodeContext.layer)
 
 const managerLayer = (store: Layer.Layer<AdvisoryStore, unknown>, withOssIndex = true) => {
-  const sources = VulnerabilityManager.sourcesLayerFromEnv({
+  const sources = Node.sourcesLayerFromEnv({
     osv: { baseUrl: snapshotUrls.osv, ecosystems: snapshotEcosystems },
     kev: { url: snapshotUrls.kev },
     epss: { bulkUrl: snapshotUrls.epss }

@@ -14,10 +14,11 @@ import * as ScanReport from "../src/ScanReport.js"
 import * as StoreConfig from "../src/StoreConfig.js"
 import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import { cycloneDxErrors, sarifErrors } from "./utils/reportSchemas.js"
+import * as Node from "../src/node.js"
 
 const managerLayer = VulnerabilityManager.layer().pipe(
   Layer.provideMerge(MemoryStore.layer.pipe(Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer())))),
-  Layer.provide(VulnerabilityManager.sourcesLayerFromEnv()),
+  Layer.provide(Node.sourcesLayerFromEnv()),
   Layer.orDie
 )
 
@@ -185,7 +186,7 @@ layer(managerLayer)("ScanReport formats", (it) => {
       const ruleIds = run.tool.driver.rules.map((r: any) => r.id)
       expect(new Set(ruleIds).size).toBe(ruleIds.length)
       expect(ruleIds.sort()).toEqual(
-        ["GHSA-lodash-crit", "GHSA-lodash-high", "MAL-2024-1", "PYSEC-2024-1", "vulnera/not-covered", "vulnera/undetermined"]
+        ["GHSA-lodash-crit", "GHSA-lodash-high", "MAL-2024-1", "PYSEC-2024-1", "vulnera-advisor/not-covered", "vulnera-advisor/undetermined"]
       )
       for (const result of run.results) {
         expect(run.tool.driver.rules[result.ruleIndex].id).toBe(result.ruleId)
@@ -196,8 +197,8 @@ layer(managerLayer)("ScanReport formats", (it) => {
       expect(at("GHSA-lodash-crit")[0].level).toBe("error")
       expect(at("GHSA-lodash-high")[0].suppressions[0]).toMatchObject({ kind: "external", status: "accepted" })
       expect(at("GHSA-lodash-high")[0].suppressions[0].justification).toContain("not reachable")
-      expect(at("vulnera/not-covered")[0].locations[0].physicalLocation.region).toEqual({ startLine: 6 })
-      expect(at("vulnera/undetermined")[0].message.text).toContain("GHSA-weird")
+      expect(at("vulnera-advisor/not-covered")[0].locations[0].physicalLocation.region).toEqual({ startLine: 6 })
+      expect(at("vulnera-advisor/undetermined")[0].message.text).toContain("GHSA-weird")
       const notes = run.invocations[0].toolExecutionNotifications.map((n: any) => n.message.text)
       expect(notes[0]).toBe("DEMO DATA: test notice")
       expect(notes[1]).toContain("expired ignore entry OLD-1")

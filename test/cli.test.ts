@@ -45,6 +45,7 @@ import {
   snapshotLockfile,
   snapshotUrls
 } from "./utils/snapshot.js"
+import * as Node from "../src/node.js"
 
 const server = useRedisServer({ beforeAll, afterAll })
 const { baseEnv, cli, json, noStackTrace, repo, spawnRun } = useCli({ beforeAll, afterAll })
@@ -52,7 +53,7 @@ const { baseEnv, cli, json, noStackTrace, repo, spawnRun } = useCli({ beforeAll,
 /** The in-process oracle: the manager over the snapshot in memory (synced once). */
 const oracleLayer = VulnerabilityManager.layer().pipe(
   Layer.provideMerge(MemoryStore.layer.pipe(Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer())))),
-  Layer.provide(VulnerabilityManager.sourcesLayerFromEnv({
+  Layer.provide(Node.sourcesLayerFromEnv({
     osv: { baseUrl: snapshotUrls.osv, ecosystems: snapshotEcosystems },
     kev: { url: snapshotUrls.kev },
     epss: { bulkUrl: snapshotUrls.epss }

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url"
 import { MemoryStore, VulnerabilityManager } from "../src/index.js"
 import { useRedisServer } from "./utils/redis.js"
 import { snapshotEpss, snapshotIds, snapshotKev, snapshotUrls } from "./utils/snapshot.js"
+import * as Node from "../src/node.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const redis = useRedisServer({ beforeAll, afterAll })
@@ -70,7 +71,7 @@ let jqueryIds: ReadonlyArray<string> = []
 beforeAll(async () => {
   const layer = VulnerabilityManager.layer().pipe(
     Layer.provideMerge(MemoryStore.layerDefault),
-    Layer.provide(VulnerabilityManager.sourcesLayerFromEnv({
+    Layer.provide(Node.sourcesLayerFromEnv({
       osv: { baseUrl: snapshotUrls.osv, ecosystems: ["npm"] },
       kev: { url: snapshotUrls.kev },
       epss: { bulkUrl: snapshotUrls.epss }

@@ -1,10 +1,15 @@
 /**
- * The published package works for a consumer: `npm pack` from a clean clone's files (its `prepack`
+ * The published package works for a consumer and stays small: `npm pack` from a clean clone's files (its `prepack`
  * builds dist/, the library with tsc and the CLI bundle with esbuild), the tarball unpacked
  * into a fresh project (its dependencies linked from this checkout, so no network is needed), then a
  * consumer file is type-checked against the shipped `.d.ts` files and run with plain Node (ESM).
+ * Then the tarball is installed for real (npm, from its cache or the registry) into an empty project
+ * that already has `effect`: the added node_modules size is printed and held to 25 MB, and the
+ * installed bin runs. The import graph of the core is checked with an esbuild metafile: importing
+ * `vulnera-advisor` loads neither `@effect/platform-node`, `@effect/cli` nor the printer packages.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -80,6 +85,8 @@ console.log(JSON.stringify({ ...result, key: PackageKey.unsafeMake("PIP", "Djang
       expect(run("node", [bin, "--version"], consumer).trim()).toBe((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version)
       expect(run("node", [bin, "--help"], consumer)).toMatch(/^usage: vulnera <command>/)
       const output = JSON.parse(run("node", [join(consumer, "out", "main.js")], consumer)) as Record<string, unknown>
+      const tarball = join(work, packed[0]!.filename)
+      measureInstall(work, tarball)
       expect(output).toEqual({
         found: ["GHSA-test-0001"],
         some: true,
@@ -89,5 +96,60 @@ console.log(JSON.stringify({ ...result, key: PackageKey.unsafeMake("PIP", "Djang
     } finally {
       rmSync(work, { recursive: true, force: true })
     }
-  }, 300_000)
+  }, 600_000)
+
+  it("the core's import graph leaves out the Node wiring, the CLI and the printer", async () => {
+    const result = await build({
+      entryPoints: [join(root, "src", "index.ts")],
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: "esm",
+      platform: "node",
+      external: ["@toondepauw/node-zstd", "lmdb", "ioredis"],
+      logLevel: "silent"
+    })
+    const loaded = Object.keys(result.metafile.inputs)
+    expect(loaded.some((path) => path.includes("node_modules/effect/"))).toBe(true)
+    const forbidden = ["@effect/platform-node", "@effect/cli", "@effect/printer", "src/cli/", "src/node.ts"]
+    expect(loaded.filter((path) => forbidden.some((name) => path.includes(name)))).toEqual([])
+  }, 60_000)
 })
+
+/** Bytes under `dir` as `du` counts them (disk usage, what a user sees). */
+const diskUsage = (dir: string): number => Number(run("du", ["-sk", dir], dir).split("\t")[0]) * 1024
+
+/**
+ * Installs `tarball` into an empty project that already has `preinstalled` (this checkout's
+ * versions) and returns the bytes it adds to node_modules.
+ */
+const addedSize = (work: string, tarball: string, name: string, preinstalled: ReadonlyArray<string>): number => {
+  const project = join(work, name)
+  mkdirSync(project)
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name, type: "module", private: true }))
+  const versionOf = (pkg: string) => (JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version
+  const npm = (args: ReadonlyArray<string>) => run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], project)
+  npm(["install", ...preinstalled.map((pkg) => `${pkg}@${versionOf(pkg)}`)])
+  const before = diskUsage(join(project, "node_modules"))
+  npm(["install", tarball])
+  return diskUsage(join(project, "node_modules")) - before
+}
+
+/**
+ * Prints what installing `tarball` adds to a project that has `effect` (the required peer
+ * `@effect/platform` comes with it) and to one that has `effect` and `@effect/platform` (an Effect
+ * application); holds the latter to 25 MB, and runs the installed bin.
+ */
+const measureInstall = (work: string, tarball: string): void => {
+  const withEffect = addedSize(work, tarball, "with-effect", ["effect"])
+  const withPlatform = addedSize(work, tarball, "with-platform", ["effect", "@effect/platform"])
+  console.log(
+    `vulnera-advisor adds ${(withEffect / 1e6).toFixed(1)} MB to a project that has effect ` +
+      `(@effect/platform included), ${(withPlatform / 1e6).toFixed(1)} MB to one that has effect and @effect/platform`
+  )
+  expect(withPlatform).toBeLessThanOrEqual(25e6)
+  const project = join(work, "with-platform")
+  const bin = join(project, "node_modules", ".bin", "vulnera")
+  expect(run(bin, ["--help"], project)).toContain("usage: vulnera")
+  expect(run(bin, ["query", "npm", "lodash", "--package-version", "4.17.20", "--demo"], project)).toContain("GHSA")
+}

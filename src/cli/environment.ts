@@ -18,6 +18,7 @@ import * as OsvSource from "../OsvSource.js"
 import * as PackageKey from "../PackageKey.js"
 import * as VulnerabilityManager from "../VulnerabilityManager.js"
 import { type CliExit, unavailable, usage } from "./failure.js"
+import * as Node from "../node.js"
 
 /** The bundled offline snapshot (`examples/data`), two levels above both `src/cli` and `dist/cli`. */
 export const bundledSnapshotDir = fileURLToPath(new URL("../../examples/data", import.meta.url))
@@ -163,7 +164,7 @@ export const managerLayer = (
   store: StoreChoice,
   data: DataChoice
 ): Layer.Layer<VulnerabilityManager.VulnerabilityManager, ConfigurationError> =>
-  VulnerabilityManager.layerFromEnv(
+  Node.layerFromEnv(
     data._tag === "Snapshot"
       ? {
         redisUrl: store.redisUrl,

@@ -33,6 +33,7 @@ import type {
 import { enrichAll, enrichmentOf, loadEnrichment, withEnrichment } from "./enrich.js"
 import { syncEnrichment } from "./enrichmentSync.js"
 import { queryOssIndexCached } from "./ossIndexQuery.js"
+import { timeQuery } from "../Metrics.js"
 
 /** Units that are not advisory sources but have sync timestamps. */
 const enrichmentUnits = ["kev", "epss"] as const
@@ -78,11 +79,13 @@ export const makeManager = (
   // An unknown ecosystem (`nmp`) is an error with a "did you mean", never "0 advisories".
   const query = (ecosystem: string, name: string) =>
     Effect.zipRight(PackageKey.validateEcosystem(ecosystem), retryTransient(store.getByPackage(ecosystem, name))).pipe(
+      timeQuery("query"),
       Effect.withSpan("VulnerabilityManager.query", { attributes: { ecosystem, name } })
     )
 
   const queryEnriched = (ecosystem: string, name: string) =>
     Effect.flatMap(query(ecosystem, name), (advisories) => retryTransient(enrichAll(store, advisories))).pipe(
+      timeQuery("queryEnriched"),
       Effect.withSpan("VulnerabilityManager.queryEnriched", { attributes: { ecosystem, name } })
     )
 
@@ -162,7 +165,7 @@ export const makeManager = (
     Effect.gen(function*() {
       const options = yield* validated(input)
       return yield* filterReport(yield* query(ecosystem, name), options, [])
-    }).pipe(Effect.withSpan("VulnerabilityManager.queryWithOptions", { attributes: { ecosystem, name } }))
+    }).pipe(timeQuery("queryWithOptions"), Effect.withSpan("VulnerabilityManager.queryWithOptions", { attributes: { ecosystem, name } }))
 
   type Lookup = Either.Either<
     { readonly key: PackageKey.PackageKey; readonly advisories: ReadonlyArray<Advisory> },
@@ -260,7 +263,7 @@ export const makeManager = (
       })
       const failed = results.filter((r) => r._tag === "Failure").length
       return { results, total: results.length, succeeded: results.length - failed, failed }
-    }).pipe(Effect.withSpan("VulnerabilityManager.queryBatch", { attributes: { packages: packages.length } }))
+    }).pipe(timeQuery("queryBatch"), Effect.withSpan("VulnerabilityManager.queryBatch", { attributes: { packages: packages.length } }))
 
   const syncStatus = retryTransient(store.syncTimestamps).pipe(
     Effect.map((timestamps) => {

@@ -5,7 +5,7 @@
  * Results are what OSS Index reported for that exact coordinate: nothing is re-filtered (the Rust
  * crate re-checked versions with its SemVer matcher and cached empty lists instead).
  */
-import { Effect, Option } from "effect"
+import { Effect, Metric, Option } from "effect"
 import type { Advisory } from "../Advisory.js"
 import type { AdvisoryStoreShape } from "../AdvisoryStore.js"
 import type { AdvisoryStoreError, InvalidInput, SourceError } from "../Errors.js"
@@ -13,6 +13,7 @@ import { DecodeError } from "../Errors.js"
 import * as OssIndexSourceModule from "../OssIndexSource.js"
 import * as Purl from "../Purl.js"
 import { retryTransient } from "../Retry.js"
+import { ossIndexCacheHits, ossIndexCacheMisses } from "../Metrics.js"
 
 /**
  * One PURL's answer in `queryOssIndex`, in input order:
@@ -52,6 +53,8 @@ export const queryOssIndexCached = (
       ? new Map<string, never>()
       : yield* retryTransient(store.getOssIndexCacheBatch(canonicals))
     const misses = canonicals.filter((c) => !cached.has(c))
+    yield* Metric.incrementBy(ossIndexCacheHits, canonicals.length - misses.length)
+    yield* Metric.incrementBy(ossIndexCacheMisses, misses.length)
     const fresh = new Map<string, ReadonlyArray<Advisory>>()
     const failed = new Map<string, SourceError | DecodeError>()
     if (misses.length > 0) {

@@ -4,9 +4,9 @@
  * reports. Every source accepts a base URL so it can point at a mirror, a local test server or an
  * offline `file://` snapshot.
  */
-import { Effect, Option, ParseResult } from "effect"
+import { Config, Effect, Either, ParseResult } from "effect"
 import { ConfigurationError } from "../Errors.js"
-import { stringVar } from "./config.js"
+import { invalid } from "./config.js"
 import { displayUrl } from "./fetch.js"
 
 /** Which URL schemes a setting accepts: `file:` only where a local mirror can stand in (whole-file downloads). */
@@ -14,9 +14,22 @@ export interface UrlRules {
   readonly allowFile: boolean
 }
 
+/** What is wrong with `url` as a base URL under `rules`, or `undefined` when it is fine. */
+const urlProblem = (url: string, rules: UrlRules): string | undefined => {
+  let protocol: string
+  try {
+    protocol = new URL(url.trim()).protocol
+  } catch {
+    return "not an absolute URL"
+  }
+  const allowed = rules.allowFile ? ["http:", "https:", "file:"] : ["http:", "https:"]
+  return allowed.includes(protocol) ? undefined : `unsupported scheme ${protocol} (expected ${allowed.join(", ")})`
+}
+
 /**
- * Checks that `url` is an absolute `http:`/`https:` URL (or `file:` when allowed). `variable` names
- * the option or environment variable in the error; credentials in the URL are masked there.
+ * Checks that `url` (given in code) is an absolute `http:`/`https:` URL (or `file:` when allowed).
+ * `variable` names the option or environment variable in the error; credentials in the URL are
+ * masked there. The same rule as `urlConfig`.
  */
 export const validateUrl = (
   variable: string,
@@ -24,40 +37,19 @@ export const validateUrl = (
   rules: UrlRules
 ): Effect.Effect<string, ConfigurationError> =>
   Effect.suspend(() => {
-    const trimmed = url.trim()
-    let protocol: string
-    try {
-      protocol = new URL(trimmed).protocol
-    } catch {
-      return Effect.fail(
-        new ConfigurationError({ variable, value: displayUrl(trimmed), detail: "not an absolute URL" })
-      )
-    }
-    const allowed = rules.allowFile ? ["http:", "https:", "file:"] : ["http:", "https:"]
-    return allowed.includes(protocol)
-      ? Effect.succeed(trimmed)
-      : Effect.fail(
-        new ConfigurationError({
-          variable,
-          value: displayUrl(trimmed),
-          detail: `unsupported scheme ${protocol} (expected ${allowed.join(", ")})`
-        })
-      )
+    const detail = urlProblem(url, rules)
+    return detail === undefined
+      ? Effect.succeed(url.trim())
+      : Effect.fail(new ConfigurationError({ variable, value: displayUrl(url.trim()), detail }))
   })
 
-/**
- * The URL for a setting: `override` when given (from code), else the environment variable (read
- * through the current `ConfigProvider`), else `fallback`; validated either way.
- */
-export const resolveUrl = (
-  variable: string,
-  override: string | undefined,
-  fallback: string,
-  rules: UrlRules
-): Effect.Effect<string, ConfigurationError> =>
-  Effect.flatMap(
-    override === undefined ? stringVar(variable) : Effect.succeed(Option.some(override)),
-    (value) => validateUrl(variable, Option.getOrElse(value, () => fallback), rules)
+/** A base-URL variable, checked like `validateUrl` (add `Config.withDefault` for a fallback). */
+export const urlConfig = (variable: string, rules: UrlRules): Config.Config<string> =>
+  Config.string(variable).pipe(
+    Config.mapOrFail((url) => {
+      const detail = urlProblem(url, rules)
+      return detail === undefined ? Either.right(url.trim()) : invalid(detail)
+    })
   )
 
 /** `base` + `path` with exactly one `/` between them (bases may or may not end with `/`). */

@@ -17,6 +17,7 @@ import * as Compression from "../../src/Compression.js"
 import * as MatchOptions from "../../src/MatchOptions.js"
 import * as MemoryStore from "../../src/MemoryStore.js"
 import * as StoreConfig from "../../src/StoreConfig.js"
+import * as Node from "../../src/node.js"
 import * as VulnerabilityManager from "../../src/VulnerabilityManager.js"
 
 const osvDir = join(process.env.VULNERA_DATA_DIR ?? "../shared/data", "osv")
@@ -51,7 +52,7 @@ const sample = allPairs.filter((_, i) => i % step === 0)
 
 const layer = VulnerabilityManager.layer().pipe(
   Layer.provideMerge(MemoryStore.layer.pipe(Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer())))),
-  Layer.provide(VulnerabilityManager.sourcesLayerFromEnv({})),
+  Layer.provide(Node.sourcesLayerFromEnv({})),
   Layer.orDie
 )
 

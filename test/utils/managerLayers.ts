@@ -11,8 +11,9 @@ import * as MemoryStore from "../../src/MemoryStore.js"
 import * as StoreConfig from "../../src/StoreConfig.js"
 import * as VulnerabilityManager from "../../src/VulnerabilityManager.js"
 import { snapshotEcosystems, snapshotUrls } from "./snapshot.js"
+import * as Node from "../../src/node.js"
 
-const sources = VulnerabilityManager.sourcesLayerFromEnv({
+const sources = Node.sourcesLayerFromEnv({
   osv: { baseUrl: snapshotUrls.osv, ecosystems: snapshotEcosystems },
   kev: { url: snapshotUrls.kev },
   epss: { bulkUrl: snapshotUrls.epss }

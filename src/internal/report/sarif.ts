@@ -108,7 +108,7 @@ export const render = (report: ScanReport, tool: { readonly version: string }) =
       })
     if (d.status === "not-covered") {
       undecided(
-        "vulnera/not-covered",
+        "vulnera-advisor/not-covered",
         "NotCovered",
         "Ecosystem not synced: the dependency could not be checked",
         "The store holds no completed sync of this ecosystem, so finding no advisory proves nothing. Run `vulnera sync --ecosystem <name>`.",
@@ -117,7 +117,7 @@ export const render = (report: ScanReport, tool: { readonly version: string }) =
     }
     if (d.undetermined.length > 0) {
       undecided(
-        "vulnera/undetermined",
+        "vulnera-advisor/undetermined",
         "Undetermined",
         "Advisories that could not be evaluated for the installed version",
         "Not known to be affected, not known to be safe: the version or a range could not be compared in the ecosystem's ordering.",

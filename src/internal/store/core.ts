@@ -20,6 +20,7 @@ import { advisoryFromBytes, DecodedCache, decodedWithoutSchema, indexedUnder } f
 import type { AdvisoryWrite, Expiry, StoreDriver } from "./driver.js"
 import { parseTimestamp } from "./timestamp.js"
 import { verifyStore } from "./verify.js"
+import { countStoreErrors } from "../../Metrics.js"
 
 /** Ids per page in `streamByPackage`. */
 const pageSize = 100
@@ -59,8 +60,12 @@ export const makeStore = (
     ttlMillis === undefined ? { expiresAt: undefined, ttlMillis: undefined } : { expiresAt: now + ttlMillis, ttlMillis }
   const never: Expiry = { expiresAt: undefined, ttlMillis: undefined }
   const operationName = (name: string) => `AdvisoryStore.${name}`
-  const span = (name: string, attributes: Record<string, unknown> = {}) =>
-    Effect.withSpan(operationName(name), { attributes: { "vulnera.store": driver.name, ...attributes } })
+  // A failed operation is counted once, at the operation, in `Metrics.storeErrors`.
+  const span = (name: string, attributes: Record<string, unknown> = {}) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    effect.pipe(
+      countStoreErrors(name),
+      Effect.withSpan(operationName(name), { attributes: { "vulnera.store": driver.name, ...attributes } })
+    )
 
   const corruptCompression = (key: string, detail: string, cause: unknown) =>
     new CorruptEntry({ key, detail: `cannot decompress: ${detail}`, cause })
