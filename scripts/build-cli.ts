@@ -28,6 +28,9 @@ export const bundleCli = async (outdir: string): Promise<void> => {
     platform: "node",
     target: "node20",
     external: [...nativeExternals],
+    // ES builds first: jsonc-parser's `main` is a UMD wrapper whose `require("./impl/...")` calls
+    // esbuild cannot follow, so the bundle would fail at run time on the first JSONC file.
+    mainFields: ["module", "main"],
     chunkNames: "vulnera-[name]-[hash]",
     // Bundled CommonJS dependencies (ioredis, ...) call `require` for Node built-ins.
     banner: { js: "import { createRequire as __vulneraCreateRequire } from \"node:module\"; const require = __vulneraCreateRequire(import.meta.url);" },

@@ -107,9 +107,9 @@ describe("vulnera: failures", () => {
       const purls = join(dir, "purls.txt")
       writeFileSync(purls, "pkg:nmp/lodash@4.17.20\npkg:npm/lodash@4.17.21\n")
       const [run, variantOk, scan] = yield* Effect.all([
-        cli(["query", "nmp", "lodash", "--offline"]),
-        cli(["query", "Debian:12", "openssl", "--offline", "--json"]),
-        cli(["scan", purls, "--offline", "--json"])
+        cli(["query", "nmp", "lodash", "--demo"]),
+        cli(["query", "Debian:12", "openssl", "--demo", "--json"]),
+        cli(["scan", purls, "--demo", "--json"])
       ], { concurrency: 3 })
       rmSync(dir, { recursive: true, force: true })
       noStackTrace(run)
