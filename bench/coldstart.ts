@@ -3,7 +3,8 @@
  * `npm run build` ships, rebuilt here first) against a bare `node -e 0`, in the same run, like
  * hyperfine: runs of each command interleaved (so a load spike hits both alike), median of N.
  * `--help` (which loads the whole CLI chunk) and `node dist/bin/vulnera.js health` with the
- * in-memory store (the cheapest command that builds a store) are printed next to it, for scale.
+ * in-memory store (`REDIS_URL=memory`, the cheapest command that builds a store) are printed next
+ * to it, for scale.
  *
  *   npx tsx bench/coldstart.ts        # N = 30 (BENCH_SCALE scales it, at least 5)
  */
@@ -25,8 +26,9 @@ const commands = [
 
 /** Wall milliseconds of one run (spawn to exit); a failed run aborts the benchmark. */
 const timeOnce = (args: ReadonlyArray<string>): number => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" }
-  delete env.REDIS_URL
+  // REDIS_URL=memory: `health` on the in-memory store, never the user's default store in ~/.cache.
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", REDIS_URL: "memory" }
+  delete env.VULNERA__STORE__PATH
   delete env.NODE_OPTIONS
   const start = performance.now()
   const result = spawnSync(process.execPath, args, { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] })

@@ -156,6 +156,17 @@ export const layerWith = (
   layerWithTestKit(options).pipe(Layer.provide(Layer.provideMerge(layerZstd, StoreConfig.layer(config))))
 
 /**
+ * `VULNERA__STORE__MAP_SIZE_BYTES` alone (default 4 GiB), for a path given in code.
+ *
+ * @since 0.2.0
+ * @category Config
+ */
+export const mapSizeConfig: Config.Config<number> = Config.integer("VULNERA__STORE__MAP_SIZE_BYTES").pipe(
+  Config.withDefault(defaultMapSizeBytes),
+  Config.withDescription("LMDB map size in bytes; healthCheck is Degraded above 90%")
+)
+
+/**
  * The options from the environment: `VULNERA__STORE__PATH` (required) and
  * `VULNERA__STORE__MAP_SIZE_BYTES` (default 4 GiB).
  *
@@ -167,11 +178,9 @@ export const config: Config.Config<LmdbStoreOptions> = Config.all({
     Config.validate({ message: "expected a directory path", validation: (s) => s.trim().length > 0 }),
     Config.withDescription("the LMDB store's directory (created when missing)")
   ),
-  mapSizeBytes: Config.integer("VULNERA__STORE__MAP_SIZE_BYTES").pipe(
-    Config.withDefault(defaultMapSizeBytes),
-    Config.withDescription("LMDB map size in bytes; healthCheck is Degraded above 90%")
-  )
+  mapSizeBytes: mapSizeConfig
 })
+
 
 /**
  * The store with options read through Effect `Config` (e.g. `LmdbStore.config`); a missing or

@@ -26,55 +26,21 @@ import { parsePdmLock, parsePipfileLock, parsePoetryLock, parsePylock, parseUvLo
 import { parseRequirements } from "./internal/manifests/requirements.js"
 import { parseCycloneDxJson, parseCycloneDxXml, parsePurlList, parseSpdxJson } from "./internal/manifests/sbom.js"
 import { sanitize } from "./internal/sanitize.js"
+import { type Format, formats } from "./internal/manifests/formats.js"
 
-/**
- * Every format this module reads, with the file names it recognizes.
- *
- * @since 0.1.0
- * @category Models
- */
-export const formats = {
-  "npm": "package-lock.json, npm-shrinkwrap.json (lockfile v1-v3)",
-  "yarn": "yarn.lock (classic and berry)",
-  "pnpm": "pnpm-lock.yaml (v5-v9)",
-  "bun": "bun.lock (text lockfile)",
-  "requirements": "requirements*.txt, *.requirements.txt, constraints*.txt (pip)",
-  "pipenv": "Pipfile.lock",
-  "poetry": "poetry.lock",
-  "uv": "uv.lock",
-  "pdm": "pdm.lock",
-  "pylock": "pylock.toml, pylock.*.toml (PEP 751)",
-  "cargo": "Cargo.lock",
-  "gomod": "go.mod",
-  "gosum": "go.sum (only without a go.mod beside it)",
-  "gemfile": "Gemfile.lock, gems.locked",
-  "composer": "composer.lock",
-  "maven": "pom.xml (versions declared in the file)",
-  "gradle": "gradle.lockfile",
-  "nuget": "packages.lock.json",
-  "pubspec": "pubspec.lock",
-  "mix": "mix.lock",
-  "cyclonedx-json": "*.cdx.json, bom.json (CycloneDX JSON)",
-  "cyclonedx-xml": "*.cdx.xml, bom.xml (CycloneDX XML)",
-  "spdx-json": "*.spdx.json (SPDX 2.x JSON)",
-  "purl": "a PURL list (one per line, # comments)"
-} as const
-
-/**
- * One of the supported formats.
- *
- * @since 0.1.0
- * @category Models
- */
-export type Format = keyof typeof formats
-
-/**
- * The format names, for option parsers.
- *
- * @since 0.1.0
- * @category Models
- */
-export const formatNames = Object.keys(formats) as ReadonlyArray<Format>
+export {
+  /**
+   * Every format this module reads, with the file names it recognizes.
+   *
+   * @since 0.1.0
+   * @category Models
+   */
+  type Format,
+  /** @since 0.1.0 @category Models */
+  formatNames,
+  /** @since 0.1.0 @category Models */
+  formats
+} from "./internal/manifests/formats.js"
 
 /**
  * A package pinned by a manifest.

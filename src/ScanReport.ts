@@ -27,6 +27,7 @@ import * as cyclonedx from "./internal/report/cyclonedx.js"
 import * as json from "./internal/report/json.js"
 import * as markdown from "./internal/report/markdown.js"
 import * as sarif from "./internal/report/sarif.js"
+import type { Threshold } from "./internal/report/thresholds.js"
 import type * as Manifest from "./Manifest.js"
 import * as MatchOptions from "./MatchOptions.js"
 import * as PackageKey from "./PackageKey.js"
@@ -285,21 +286,22 @@ export const dependencyReport = (
   }
 }
 
-/**
- * Severity thresholds of `--fail-on`, lowest first. `any`: every finding.
- *
- * @since 0.1.0
- * @category Gate
- */
-export const thresholds = ["any", "low", "medium", "high", "critical"] as const
-
-/**
- * A `--fail-on` threshold.
- *
- * @since 0.1.0
- * @category Gate
- */
-export type Threshold = (typeof thresholds)[number]
+export {
+  /**
+   * A `--fail-on` threshold.
+   *
+   * @since 0.1.0
+   * @category Gate
+   */
+  type Threshold,
+  /**
+   * Severity thresholds of `--fail-on`, lowest first. `any`: every finding.
+   *
+   * @since 0.1.0
+   * @category Gate
+   */
+  thresholds
+} from "./internal/report/thresholds.js"
 
 /**
  * The CI gate. Findings at or above `failOn` fail it (unrated ones too, unless `ignoreUnrated`:

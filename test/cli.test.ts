@@ -15,18 +15,15 @@
  * ecosystems' matches from the manager API in process.
  */
 import { afterAll, beforeAll, describe, expect, it, layer } from "@effect/vitest"
-import { Context, Effect, Layer, Option } from "effect"
+import { Effect, Option } from "effect"
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Advisory } from "../src/Advisory.js"
 import { cveIds } from "../src/Advisory.js"
-import * as Compression from "../src/Compression.js"
 import * as Cvss from "../src/Cvss.js"
-import * as MemoryStore from "../src/MemoryStore.js"
 import * as PackageKey from "../src/PackageKey.js"
 import * as Purl from "../src/Purl.js"
-import * as StoreConfig from "../src/StoreConfig.js"
 import * as Versions from "../src/Versions.js"
 import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import * as Manifest from "../src/Manifest.js"
@@ -37,36 +34,20 @@ import { writeZip } from "./utils/zip.js"
 import { cycloneDxErrors, sarifErrors } from "./utils/reportSchemas.js"
 import {
   npmOracleAffected,
+  snapshotOracleLayer,
   snapshotDir,
   snapshotEcosystems,
   snapshotEpss,
   snapshotIds,
   snapshotKev,
-  snapshotLockfile,
-  snapshotUrls
+  snapshotLockfile
 } from "./utils/snapshot.js"
-import * as Node from "../src/node.js"
 
 const server = useRedisServer({ beforeAll, afterAll })
 const { baseEnv, cli, json, noStackTrace, repo, spawnRun } = useCli({ beforeAll, afterAll })
 
 /** The in-process oracle: the manager over the snapshot in memory (synced once). */
-const oracleLayer = VulnerabilityManager.layer().pipe(
-  Layer.provideMerge(MemoryStore.layer.pipe(Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer())))),
-  Layer.provide(Node.sourcesLayerFromEnv({
-    osv: { baseUrl: snapshotUrls.osv, ecosystems: snapshotEcosystems },
-    kev: { url: snapshotUrls.kev },
-    epss: { bulkUrl: snapshotUrls.epss }
-  })),
-  Layer.tap((context) =>
-    Effect.gen(function*() {
-      const manager = Context.get(context, VulnerabilityManager.VulnerabilityManager)
-      yield* manager.syncAll()
-      yield* manager.syncEnrichment
-    })
-  ),
-  Layer.orDie
-)
+const oracleLayer = snapshotOracleLayer(snapshotEcosystems)
 
 const kevCves = () => new Set(snapshotKev().map((k) => k.cveID))
 
@@ -131,7 +112,7 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       expect(unknownSource.stderr).toContain(`unknown sync source "nvd"`)
       expect(badPurl.stdout).toContain("not-a-purl")
       expect(emptyMemory.code).toBe(2)
-      expect(emptyMemory.stderr).toContain("in-memory store is empty")
+      expect(emptyMemory.stderr).toMatch(/the LMDB store at .*vulnera holds no advisories: run `vulnera sync` first/)
       expect(refused.code).toBe(3)
       expect(refused.stderr.trim().split("\n")).toHaveLength(1)
       expect(refused.stderr).toContain("cannot reach the store at redis://127.0.0.1:1")

@@ -1,14 +1,16 @@
 /**
- * What every command shares: which store (`--redis URL`, else `REDIS_URL`, else the in-memory
- * store), which data (upstream URLs, or a snapshot directory in the upstream layouts read through
- * `file://` URLs), the manager layer built from both, and the checks run before a command reads
- * the store.
+ * What every command shares: which store (`--redis URL` or `--store DIR`, else `REDIS_URL`, else
+ * `VULNERA__STORE__PATH`, else LMDB in the user cache directory; the in-memory store for
+ * `--demo`/`--snapshot` runs that name no store), which data (upstream URLs, or a snapshot
+ * directory in the upstream layouts read through `file://` URLs), the manager layer built from
+ * both, and the checks run before a command reads the store. The options themselves are in
+ * `options.ts`.
  */
-import { Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Effect, Layer, Option } from "effect"
 import * as Net from "node:net"
-import { isAbsolute, relative } from "node:path"
+import { homedir } from "node:os"
+import { isAbsolute, join, relative, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type { ConfigurationError } from "../Errors.js"
 import { redactUrl } from "../internal/config.js"
@@ -29,63 +31,93 @@ export const displayPath = (path: string): string => {
   return shown === "" || shown.startsWith("..") || isAbsolute(shown) ? path : shown
 }
 
-/** `--redis URL`: overrides `REDIS_URL`. */
-export const redisOption = Options.text("redis").pipe(
-  Options.withPseudoName("URL"),
-  Options.withDescription(
-    "Redis/DragonflyDB URL (redis://[user:password@]host[:port][/db], rediss:// for TLS). Default: the REDIS_URL " +
-      "environment variable; without either, an in-memory store that lives only for this one run."
-  ),
-  Options.optional
-)
-
-/** `--demo`: load the bundled demo snapshot first (reports then say so in their first and last line). */
-export const demoOption = Options.boolean("demo").pipe(
-  Options.withDescription(
-    "Use the bundled demo snapshot (examples/data: a few hundred real OSV records, a KEV and an EPSS subset) " +
-      "instead of synced data: it is synced into the store first, no network access. Reports say so in their " +
-      "first and last line; the demo is not a complete advisory database."
-  )
-)
-
 /** The line every report made from the demo snapshot starts and ends with. */
 export const demoNotice = (advisories: number, ecosystems: number): string =>
   `DEMO DATA: this report uses the bundled demo snapshot (${advisories} advisories in ${ecosystems} ecosystems), ` +
   "not a synced advisory database; findings are incomplete."
 
-/** `--snapshot DIR`: load a snapshot directory first. */
-export const snapshotOption = Options.directory("snapshot", { exists: "yes" }).pipe(
-  Options.withPseudoName("DIR"),
-  Options.withDescription(
-    "Sync a local mirror in the upstream layouts (DIR/osv/<Ecosystem>/all.zip + modified_id.csv, " +
-      "DIR/osv/ecosystems.txt, DIR/kev/known_exploited_vulnerabilities.json, DIR/epss/epss_scores-current.csv.gz) " +
-      "into the store before running."
-  ),
-  Options.optional
-)
-
-/** `--redis`, `--demo`, `--snapshot`: the options of every command that reads synced data. */
-export const storeAndDataOptions = { redis: redisOption, demo: demoOption, snapshot: snapshotOption } as const
+/**
+ * The default store's directory: `$XDG_CACHE_HOME/vulnera`, else `~/.cache/vulnera` (a relative
+ * `XDG_CACHE_HOME` is ignored, as the XDG spec says).
+ */
+export const defaultStorePath = (): string => {
+  const xdg = process.env.XDG_CACHE_HOME?.trim()
+  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "vulnera")
+}
 
 /** The store a command uses. */
-export interface StoreChoice {
-  readonly kind: "memory" | "redis"
-  /** What `layerFromEnv` takes (`"memory"` forces the in-memory store). */
-  readonly redisUrl: string
-  /** Safe to print (password masked). */
-  readonly display: string
+export type StoreChoice =
+  | {
+    readonly kind: "memory"
+    /** Safe to print. */
+    readonly display: string
+  }
+  | {
+    readonly kind: "redis"
+    readonly redisUrl: string
+    /** Safe to print (password masked). */
+    readonly display: string
+  }
+  | {
+    readonly kind: "lmdb"
+    readonly path: string
+    /** The path as printed. */
+    readonly display: string
+    /** The cache-directory default, not a path the user gave. */
+    readonly isDefault: boolean
+  }
+
+const memoryStore: StoreChoice = { kind: "memory", display: "in-memory store" }
+const redisStore = (url: string): StoreChoice => ({ kind: "redis", redisUrl: url, display: redactUrl(url) })
+const lmdbStore = (path: string, isDefault: boolean): StoreChoice => {
+  const absolute = resolve(path)
+  return { kind: "lmdb", path: absolute, display: displayPath(absolute), isDefault }
 }
 
-/** `--redis` wins over `REDIS_URL`; neither gives the in-memory store. */
-export const chooseStore = (flag: Option.Option<string>): Effect.Effect<StoreChoice, CliExit> => {
-  const fromEnv = process.env.REDIS_URL?.trim()
-  const url = Option.isSome(flag) ? flag.value.trim() : fromEnv
-  if (Option.isSome(flag) && url === "") return Effect.fail(usage("--redis needs a URL (redis://host:port)"))
-  if (url === undefined || url === "" || url === "memory") {
-    return Effect.succeed({ kind: "memory", redisUrl: "memory", display: "in-memory store" })
+/**
+ * First match wins: `--redis URL` or `--store DIR` (both is a usage error); `REDIS_URL`
+ * (`memory` forces the in-memory store); `VULNERA__STORE__PATH`; then the in-memory store when
+ * `ephemeral` (a `--demo`/`--snapshot` run must not write into the user's store), else LMDB in
+ * the user cache directory.
+ */
+export const chooseStore = (
+  flags: { readonly redis: Option.Option<string>; readonly store: Option.Option<string> },
+  options: { readonly ephemeral: boolean } = { ephemeral: false }
+): Effect.Effect<StoreChoice, CliExit> => {
+  if (Option.isSome(flags.redis) && Option.isSome(flags.store)) {
+    return Effect.fail(usage("use either --redis URL or --store DIR, not both"))
   }
-  return Effect.succeed({ kind: "redis", redisUrl: url, display: redactUrl(url) })
+  if (Option.isSome(flags.redis)) {
+    const url = flags.redis.value.trim()
+    return url === "" ? Effect.fail(usage("--redis needs a URL (redis://host:port)")) : Effect.succeed(redisStore(url))
+  }
+  if (Option.isSome(flags.store)) {
+    const path = flags.store.value.trim()
+    return path === "" ? Effect.fail(usage("--store needs a directory")) : Effect.succeed(lmdbStore(path, false))
+  }
+  const url = process.env.REDIS_URL?.trim()
+  if (url === "memory") return Effect.succeed(memoryStore)
+  if (url !== undefined && url !== "") return Effect.succeed(redisStore(url))
+  const path = process.env.VULNERA__STORE__PATH?.trim()
+  if (path !== undefined && path !== "") return Effect.succeed(lmdbStore(path, false))
+  return Effect.succeed(options.ephemeral ? memoryStore : lmdbStore(defaultStorePath(), true))
 }
+
+/** The store as a phrase: `the LMDB store at DIR`, `Redis at URL`, `the in-memory store`. */
+export const describeStore = (store: StoreChoice): string =>
+  store.kind === "lmdb"
+    ? `the LMDB store at ${store.display}`
+    : store.kind === "redis"
+    ? `Redis at ${store.display}`
+    : "the in-memory store"
+
+/**
+ * Said before a run whose store ends with it (on stderr, so JSON output stays clean): what is
+ * synced now is not kept.
+ */
+export const ephemeralNotice =
+  "note: this run uses the in-memory store: whatever it syncs is gone when it ends (use --store DIR or --redis URL " +
+  "to keep it, or leave out --demo/--snapshot for the default store in the cache directory)"
 
 /** Where advisories and enrichment come from. */
 export type DataChoice =
@@ -159,6 +191,10 @@ export const isSnapshot = (data: DataChoice): data is Extract<DataChoice, { _tag
 
 const fileUrl = (path: string) => pathToFileURL(path).href
 
+/** The chosen store as `layerFromEnv` options (they win over the environment). */
+const storeOverride = (store: StoreChoice) =>
+  store.kind === "redis" ? { redisUrl: store.redisUrl } : store.kind === "lmdb" ? { storePath: store.path } : { redisUrl: "memory" }
+
 /** The manager over the chosen store and data (`VulnerabilityManager.layerFromEnv` with overrides). */
 export const managerLayer = (
   store: StoreChoice,
@@ -167,13 +203,13 @@ export const managerLayer = (
   Node.layerFromEnv(
     data._tag === "Snapshot"
       ? {
-        redisUrl: store.redisUrl,
+        ...storeOverride(store),
         osv: { baseUrl: fileUrl(`${data.dir}/osv`), ecosystems: data.ecosystems },
         kev: { url: fileUrl(`${data.dir}/kev/known_exploited_vulnerabilities.json`) },
         epss: { bulkUrl: fileUrl(`${data.dir}/epss/epss_scores-current.csv.gz`) }
       }
       : {
-        redisUrl: store.redisUrl,
+        ...storeOverride(store),
         ...(Option.isSome(data.ecosystems) ? { osv: { ecosystems: data.ecosystems.value } } : {})
       }
   )
@@ -247,19 +283,26 @@ export const requireData = (store: StoreChoice) =>
     return Effect.fail(
       store.kind === "memory"
         ? usage(
-          "the in-memory store is empty (it lives only for one run): add --demo to try the bundled demo snapshot, " +
-            "use --redis URL or REDIS_URL after `vulnera sync`, or try `vulnera demo`"
+          "the in-memory store is empty (it lives only for one run): leave REDIS_URL=memory out to use the default " +
+            "store after `vulnera sync`, add --demo to try the bundled demo snapshot, or try `vulnera demo`"
         )
-        : usage(`the store at ${store.display} holds no advisories: run \`vulnera sync\` first (or add --demo)`)
+        : usage(
+          `${describeStore(store)} holds no advisories: run \`vulnera sync\` first (same store options), or add --demo`
+        )
     )
   })
 
 /**
- * Runs `body` with the manager over the store and data chosen by `--redis`, `--demo` and
- * `--snapshot` (OSV narrowed to `ecosystems` when given).
+ * Runs `body` with the manager over the store and data chosen by `--redis`, `--store`, `--demo`
+ * and `--snapshot` (OSV narrowed to `ecosystems` when given).
  */
 export const withManager = <A, E, R>(
-  args: { readonly redis: Option.Option<string>; readonly demo: boolean; readonly snapshot: Option.Option<string> },
+  args: {
+    readonly redis: Option.Option<string>
+    readonly store: Option.Option<string>
+    readonly demo: boolean
+    readonly snapshot: Option.Option<string>
+  },
   body: (store: StoreChoice, data: DataChoice) => Effect.Effect<A, E, R>,
   ecosystems?: ReadonlyArray<string>
 ): Effect.Effect<
@@ -268,7 +311,7 @@ export const withManager = <A, E, R>(
   Exclude<R, VulnerabilityManager.VulnerabilityManager> | FileSystem.FileSystem
 > =>
   Effect.gen(function*() {
-    const store = yield* chooseStore(args.redis)
     const data = yield* chooseData({ demo: args.demo, snapshot: args.snapshot, ...(ecosystems ? { ecosystems } : {}) })
+    const store = yield* chooseStore(args, { ephemeral: isSnapshot(data) })
     return yield* body(store, data).pipe(Effect.provide(managerLayer(store, data)))
   })

@@ -3,7 +3,7 @@
  * aliases and fixed-version cells for the tables.
  */
 import type { Finding } from "../Finding.js"
-import { type Painter, severityStyles, truncate } from "./table.js"
+import { type Column, type Painter, renderTable, severityStyles, truncate } from "./table.js"
 
 export { byRisk, type Finding, toFinding } from "../Finding.js"
 export { type Threshold, thresholds } from "../ScanReport.js"
@@ -31,3 +31,29 @@ export const aliasesCell = (finding: Finding, width = 40): string => truncate(fi
 /** Fixed versions (ascending), or `none` when no fix is published. */
 export const fixedCell = (finding: Finding): string =>
   finding.fixed.length === 0 ? "none" : truncate(finding.fixed.join(", "), 30)
+
+/**
+ * The findings table shared by `query` and the scan report; the EPSS and KEV columns only when the
+ * advisories were enriched (an empty KEV cell must mean "not listed", never "not looked up").
+ */
+export const findingTable = (
+  findings: ReadonlyArray<Finding>,
+  options: { readonly enriched: boolean; readonly paint: Painter; readonly summary?: boolean }
+): string => {
+  const { enriched, paint } = options
+  const columns: Array<Column & { readonly cell: (f: Finding) => string }> = [
+    { header: "id", cell: (f) => f.id },
+    { header: "aliases", cell: (f) => aliasesCell(f) },
+    { header: "severity", cell: (f) => severityCell(f, paint) },
+    ...(enriched
+      ? [
+        { header: "EPSS", align: "right" as const, cell: epssCell },
+        { header: "KEV", cell: (f: Finding) => kevCell(f, paint) }
+      ]
+      : []),
+    { header: "affected", maxWidth: 36, cell: (f) => f.affected.join(", ") },
+    { header: "fixed", cell: fixedCell },
+    ...(options.summary === false ? [] : [{ header: "summary", maxWidth: 60, cell: (f: Finding) => f.summary ?? "" }])
+  ]
+  return renderTable(columns, findings.map((f) => columns.map((c) => c.cell(f))))
+}

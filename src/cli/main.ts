@@ -17,6 +17,7 @@ import { syncCommand } from "./commands/sync.js"
 import { verifyCommand } from "./commands/verify.js"
 import { type CliExit, ExitCode, fromCause, usage } from "./failure.js"
 import { helpText, helpWidth, rootHelpText, usageLine } from "./help.js"
+import { storeSelectionText } from "./options.js"
 import { painter, stripAnsi } from "./table.js"
 import { version } from "./version.js"
 
@@ -34,8 +35,8 @@ const subcommands = [
 
 /** What `vulnera --help` says first. */
 const rootDescription =
-  "A local, always-queryable copy of security advisories (OSV, CISA KEV, FIRST EPSS, OSS Index). Store: " +
-  "--redis URL or REDIS_URL (Redis/DragonflyDB), otherwise in memory for one run. Try `vulnera demo`. " +
+  "A local, always-queryable copy of security advisories (OSV, CISA KEV, FIRST EPSS, OSS Index). " +
+  "`vulnera sync`, then `vulnera scan FILE` in any later process. " + storeSelectionText + " Try `vulnera demo`. " +
   "Exit codes: 0 ok, 1 a failed scan gate / a failed or partial sync / a failed source, 2 bad arguments, " +
   "3 store unreachable, 130 interrupted (SIGINT), 143 terminated (SIGTERM)."
 

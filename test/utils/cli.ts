@@ -33,10 +33,25 @@ export interface RunningCli {
 
 const repo = fileURLToPath(new URL("../..", import.meta.url))
 
-/** The environment every run starts from: no REDIS_URL (the in-memory default), no colors. */
+/**
+ * A cache directory of the test file's own (`XDG_CACHE_HOME`), so the default store (LMDB in
+ * `$XDG_CACHE_HOME/vulnera`) is never the user's; set by `useCli`'s `beforeAll`.
+ */
+let cacheHome = ""
+
+/**
+ * The environment every run starts from: no REDIS_URL or VULNERA__STORE__PATH (the default
+ * store, in the test file's own cache directory), no colors.
+ */
 const baseEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", VULNERA__STORE__KEY_PREFIX: `cli-${process.pid}` }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: "1",
+    VULNERA__STORE__KEY_PREFIX: `cli-${process.pid}`,
+    XDG_CACHE_HOME: cacheHome
+  }
   delete env.REDIS_URL
+  delete env.VULNERA__STORE__PATH
   return env
 }
 
@@ -93,6 +108,7 @@ export const useCli = ({ afterAll, beforeAll }: SuiteHooks) => {
   let cliPath = ""
   beforeAll(async () => {
     buildDir = mkdtempSync(join(tmpdir(), "vulnera-cli-test-"))
+    cacheHome = join(buildDir, "cache")
     // dist/bin/vulnera.js finds ../../examples/data and node_modules as it does in the repository.
     symlinkSync(join(repo, "node_modules"), join(buildDir, "node_modules"), "dir")
     symlinkSync(join(repo, "examples"), join(buildDir, "examples"), "dir")
@@ -105,6 +121,8 @@ export const useCli = ({ afterAll, beforeAll }: SuiteHooks) => {
   })
   return {
     repo,
+    /** The runs' `XDG_CACHE_HOME` (the default store is `<it>/vulnera`). */
+    cacheHome: () => cacheHome,
     baseEnv,
     spawnRun,
     json,

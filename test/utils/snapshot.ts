@@ -2,10 +2,16 @@
  * The bundled offline snapshot (examples/data: real OSV records in OSV's bulk layout, a KEV subset,
  * an EPSS subset) as `file://` URLs, and independent readers of it used as test oracles.
  */
+import { Context, Effect, Layer } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import * as semver from "semver"
 import type { Advisory } from "../../src/Advisory.js"
+import * as Compression from "../../src/Compression.js"
+import * as MemoryStore from "../../src/MemoryStore.js"
 import * as PackageKey from "../../src/PackageKey.js"
+import * as StoreConfig from "../../src/StoreConfig.js"
+import * as Node from "../../src/node.js"
+import * as VulnerabilityManager from "../../src/VulnerabilityManager.js"
 import { gunzipSync } from "node:zlib"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -96,3 +102,25 @@ export const npmOracleAffected = (advisories: ReadonlyArray<Advisory>, name: str
     )
     .map((a) => a.id)
     .sort()
+
+/**
+ * An in-process oracle for CLI tests: the manager over the snapshot's `ecosystems` in memory,
+ * synced once (advisories and enrichment).
+ */
+export const snapshotOracleLayer = (ecosystems: ReadonlyArray<string>) =>
+  VulnerabilityManager.layer().pipe(
+    Layer.provideMerge(MemoryStore.layer.pipe(Layer.provide(Layer.provideMerge(Compression.layerZstd, StoreConfig.layer())))),
+    Layer.provide(Node.sourcesLayerFromEnv({
+      osv: { baseUrl: snapshotUrls.osv, ecosystems },
+      kev: { url: snapshotUrls.kev },
+      epss: { bulkUrl: snapshotUrls.epss }
+    })),
+    Layer.tap((context) =>
+      Effect.gen(function*() {
+        const manager = Context.get(context, VulnerabilityManager.VulnerabilityManager)
+        yield* manager.syncAll()
+        yield* manager.syncEnrichment
+      })
+    ),
+    Layer.orDie
+  )

@@ -6,82 +6,29 @@
  * package-lock.json. `--live` uses the real upstream URLs instead (network; npm ecosystem only).
  */
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Option } from "effect"
-import * as VulnerabilityManager from "../../VulnerabilityManager.js"
-import {
-  bundledSnapshotDir,
-  chooseData,
-  chooseStore,
-  demoNotice,
-  displayPath,
-  managerLayer,
-  redisOption,
-  requireReachable
-} from "../environment.js"
-import { findings } from "../failure.js"
-import { summaryTable } from "../progress.js"
-import * as ScanReport from "../../ScanReport.js"
-import { renderReport } from "../report.js"
-import { painter } from "../table.js"
-import { healthLine } from "./health.js"
-import { readManifest } from "./scan.js"
-import { syncWithProgress } from "./sync.js"
+import { Effect } from "effect"
+import { storeOptions } from "../options.js"
 
-/** The lockfile the demo reports on. */
-export const demoLockfile = `${bundledSnapshotDir}/package-lock.json`
-
-/** `vulnera demo` */
-export const demoCommand = Command.make(
-  "demo",
-  {
+const demoConfig = {
     live: Options.boolean("live").pipe(
       Options.withDescription(
         "Sync from the real upstream URLs (osv-vulnerabilities.storage.googleapis.com npm export, CISA KEV, FIRST EPSS) " +
           "instead of the bundled snapshot. Needs network; downloads hundreds of MB."
       )
     ),
-    redis: redisOption
-  },
-  (args) =>
-    Effect.gen(function*() {
-      const store = yield* chooseStore(args.redis)
-      const data = args.live
-        ? yield* chooseData({ demo: false, snapshot: Option.none(), ecosystems: ["npm"] })
-        : yield* chooseData({ demo: true, snapshot: Option.none() })
-      const paint = painter(process.stdout)
-      const manifest = yield* readManifest(demoLockfile, Option.some("npm"))
-      yield* Effect.gen(function*() {
-        const manager = yield* VulnerabilityManager.VulnerabilityManager
-        yield* requireReachable(store)
-        yield* Console.log(
-          `${paint.paint("vulnera demo", "bold")}: ` +
-            (data._tag === "Snapshot"
-              ? `syncing the bundled offline snapshot (${data.ecosystems.length} OSV ecosystems in OSV's bulk layout, ` +
-                "a CISA KEV subset, a FIRST EPSS subset; file:// URLs, no network)"
-              : "syncing live upstream data (OSV npm export, CISA KEV, FIRST EPSS)") +
-            ` into the ${store.display}\n`
-        )
-        const outcome = yield* syncWithProgress({ enrichment: true })
-        yield* Console.log(`${summaryTable(outcome.stats, outcome.enrichment, paint)}\n`)
-        const health = yield* manager.healthCheck
-        yield* Console.log(`${healthLine(health, store, paint)}\n`)
-        yield* Console.log(`${paint.paint(`vulnerability report for ${displayPath(demoLockfile)}`, "bold")}\n`)
-        const report = yield* ScanReport.scan(
-          manifest.files.map((f) => ScanReport.inputOf(f, displayPath)),
-          { notice: data._tag === "Snapshot" ? demoNotice(health.store.advisoryCount, data.ecosystems.length) : undefined }
-        )
-        yield* Console.log(renderReport(report, { paint }))
-        yield* Console.log(
-          "\nnext: `npx tsx src/cli/main.ts scan examples/data/purls.txt --demo` (many ecosystems), " +
-            "`... query npm jquery --version 3.4.1 --enriched --demo`, `... --help`"
-        )
-        if (outcome.failed) return yield* findings
-      }).pipe(Effect.provide(managerLayer(store, data)))
-    })
+    ...storeOptions
+  }
+
+/** The arguments of `vulnera demo`, as parsed. */
+export type DemoArgs = Command.Command.ParseConfig<typeof demoConfig>
+
+/** `vulnera demo` */
+export const demoCommand = Command.make("demo", demoConfig, (args) =>
+  Effect.flatMap(Effect.promise(() => import("../run/demo.js")), (run) => run.runDemo(args))
 ).pipe(
   Command.withDescription(
-    "The one-command demo: sync the bundled offline snapshot (examples/data) into the in-memory store (or " +
-      "Redis/Dragonfly with --redis / REDIS_URL), print the store's health and a vulnerability report for " +
+    "The one-command demo: sync the bundled offline snapshot (examples/data) into an in-memory store (or the " +
+      "store --store, --redis, VULNERA__STORE__PATH or REDIS_URL name; never the default store in the cache directory), print the store's health and a vulnerability report for " +
       "examples/data/package-lock.json. No network access unless --live. Exit 1 only if the sync failed."
   )
 )

@@ -3,34 +3,8 @@
  * affect that version), optionally filtered, as a table or JSON.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Console, Effect, Option } from "effect"
-import type { Advisory } from "../../Advisory.js"
-import * as AliasGroups from "../../AliasGroups.js"
-import type { AdvisoryStoreError, InvalidInput } from "../../Errors.js"
-import * as MatchOptions from "../../MatchOptions.js"
-import * as PackageKey from "../../PackageKey.js"
-import * as VulnerabilityManager from "../../VulnerabilityManager.js"
-import {
-  demoNotice,
-  isSnapshot,
-  requireData,
-  storeAndDataOptions,
-  withManager
-} from "../environment.js"
-import { redactUrl } from "../../internal/config.js"
-import { fromError, usage } from "../failure.js"
-import {
-  aliasesCell,
-  byRisk,
-  epssCell,
-  type Finding,
-  fixedCell,
-  kevCell,
-  severityCell,
-  toFinding
-} from "../findings.js"
-import { type Column, type Painter, painter, renderTable } from "../table.js"
-import { loadSnapshot } from "./sync.js"
+import { Effect } from "effect"
+import { storeAndDataOptions } from "../options.js"
 
 /**
  * The name `query` declares for the package version. `--version` is @effect/cli's built-in
@@ -39,66 +13,7 @@ import { loadSnapshot } from "./sync.js"
  */
 export const packageVersionFlag = "package-version"
 
-/**
- * The findings table shared by `query` and the scan report; the EPSS and KEV columns only when the
- * advisories were enriched (an empty KEV cell must mean "not listed", never "not looked up").
- */
-export const findingTable = (
-  findings: ReadonlyArray<Finding>,
-  options: { readonly enriched: boolean; readonly paint: Painter; readonly summary?: boolean }
-): string => {
-  const { enriched, paint } = options
-  const columns: Array<Column & { readonly cell: (f: Finding) => string }> = [
-    { header: "id", cell: (f) => f.id },
-    { header: "aliases", cell: (f) => aliasesCell(f) },
-    { header: "severity", cell: (f) => severityCell(f, paint) },
-    ...(enriched
-      ? [
-        { header: "EPSS", align: "right" as const, cell: epssCell },
-        { header: "KEV", cell: (f: Finding) => kevCell(f, paint) }
-      ]
-      : []),
-    { header: "affected", maxWidth: 36, cell: (f) => f.affected.join(", ") },
-    { header: "fixed", cell: fixedCell },
-    ...(options.summary === false ? [] : [{ header: "summary", maxWidth: 60, cell: (f: Finding) => f.summary ?? "" }])
-  ]
-  return renderTable(columns, findings.map((f) => columns.map((c) => c.cell(f))))
-}
-
-/** What `query` shows: the advisories kept, the ones the filters left out, the undecidable ones. */
-interface Answer {
-  readonly advisories: ReadonlyArray<Advisory>
-  readonly excluded: VulnerabilityManager.MatchReport["excluded"]
-  readonly undetermined: VulnerabilityManager.MatchReport["undetermined"]
-}
-
-/** With a version: `matchesWithOptions`; without one: `queryWithOptions` (same filters, no matching). */
-const lookup = (
-  manager: VulnerabilityManager.VulnerabilityManagerShape,
-  ecosystem: string,
-  name: string,
-  version: Option.Option<string>,
-  filters: MatchOptions.MatchOptions
-): Effect.Effect<Answer, AdvisoryStoreError | InvalidInput> =>
-  Option.isSome(version)
-    ? manager.matchesWithOptions(ecosystem, name, version.value, filters)
-    : manager.queryWithOptions(ecosystem, name, filters)
-
-/** The findings table with a first column naming each alias group's vulnerability. */
-const groupedTable = (
-  groups: ReadonlyArray<AliasGroups.AdvisoryGroup>,
-  key: PackageKey.PackageKey,
-  options: { readonly enriched: boolean; readonly paint: Painter }
-): string =>
-  groups.map((g) =>
-    `${options.paint.paint(g.primaryId, "bold")} (${g.ids.join(", ")})\n` +
-    findingTable(g.advisories.map((a) => toFinding(a, key)).sort(byRisk), options)
-  ).join("\n\n")
-
-/** `vulnera query` */
-export const queryCommand = Command.make(
-  "query",
-  {
+const queryConfig = {
     ecosystem: Args.text({ name: "ecosystem" }).pipe(
       Args.withDescription("npm, PyPI, Maven, Go, crates.io, NuGet, RubyGems, Packagist, ... (any case; aliases like pip, cargo)")
     ),
@@ -124,97 +39,18 @@ export const queryCommand = Command.make(
     ),
     json: Options.boolean("json").pipe(Options.withDescription("Print JSON instead of a table.")),
     ...storeAndDataOptions
-  },
-  (args) =>
-    Effect.gen(function*() {
-      yield* Effect.mapError(PackageKey.validateEcosystem(args.ecosystem), (e) => usage(e.message, "query"))
-      const key = yield* Effect.mapError(PackageKey.make(args.ecosystem, args.name), (e) => usage(e.message, "query"))
-      const filters = yield* Effect.mapError(
-        MatchOptions.make({
-          minSeverity: Option.getOrUndefined(args.minSeverity),
-          kevOnly: args.kevOnly,
-          // Filters that read exploit data show it too, so the table explains the choice.
-          includeEnrichment: args.enriched || args.kevOnly
-        }),
-        (e) => usage(e.message, "query")
-      )
-      const version = Option.map(args.version, (v) => v.trim())
-      yield* withManager(args, (store, data) => Effect.gen(function*() {
-        const manager = yield* VulnerabilityManager.VulnerabilityManager
-        const loaded = isSnapshot(data) ? yield* loadSnapshot(data) : undefined
-        // A report made from the demo snapshot says so first and last.
-        const notice = isSnapshot(data) && data.demo && loaded !== undefined ? demoNotice(loaded.advisories, loaded.ecosystems) : undefined
-        const health = yield* requireData(store)
-        const answer = yield* lookup(manager, args.ecosystem, args.name, version, filters).pipe(
-          Effect.mapError((e) => (e._tag === "InvalidInput" ? usage(e.message, "query") : fromError(e)))
-        )
-        const findings = answer.advisories.map((a) => toFinding(a, key)).sort(byRisk)
-        const enriched = filters.includeEnrichment
-        const enrichmentSynced = health.sync.some((s) => (s.unit === "kev" || s.unit === "epss") && Option.isSome(s.lastSync))
-        // A repository URL given with credentials is shown masked (matching ignores them).
-        const shownName = key.ecosystem === "git" && args.name.includes("://") ? redactUrl(args.name) : args.name
-        const subject = `${args.ecosystem} ${shownName}${Option.match(version, { onNone: () => "", onSome: (v) => `@${v}` })}`
-        const groups = AliasGroups.group(answer.advisories)
+  }
 
-        if (args.json) {
-          const byId = new Map(answer.advisories.map((a) => [a.id, a]))
-          return yield* Console.log(JSON.stringify(
-            {
-              ...(notice === undefined ? {} : { notice }),
-              ecosystem: args.ecosystem,
-              name: shownName,
-              version: Option.getOrNull(version),
-              filters: { minSeverity: Option.getOrNull(args.minSeverity), kevOnly: args.kevOnly },
-              count: findings.length,
-              findings: findings.map((f) => ({ ...f, advisory: byId.get(f.id) })),
-              groups: groups.map((g) => ({ primaryId: g.primaryId, ids: g.ids, advisories: g.advisories.map((a) => a.id) })),
-              excluded: answer.excluded,
-              undetermined: answer.undetermined,
-              ...(notice === undefined ? {} : { noticeEnd: notice })
-            },
-            null,
-            2
-          ))
-        }
-        const paint = painter(process.stdout)
-        const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
-        const lines = [
-          `${paint.paint(subject, "bold")}: ${count(findings.length, "advisory", "advisories")}` +
-          `${Option.isSome(version) ? " affecting this version" : ""}` +
-          `${groups.length < findings.length ? ` (${count(groups.length, "vulnerability", "vulnerabilities")} by alias)` : ""}` +
-          ` — ${store.display}`
-        ]
-        if (findings.length > 0) {
-          lines.push(
-            "",
-            args.grouped ? groupedTable(groups, key, { enriched, paint }) : findingTable(findings, { enriched, paint })
-          )
-        }
-        const missing = answer.excluded.filter((e) => e.verdict.failed.length === 0).length
-        if (answer.excluded.length > 0) {
-          lines.push(
-            `${count(answer.excluded.length, "advisory", "advisories")} left out by the filters` +
-              `${missing > 0 ? ` (${missing} for lack of data: no severity or EPSS published)` : ""}.`
-          )
-        }
-        if (answer.undetermined.length > 0) {
-          lines.push(
-            `${count(answer.undetermined.length, "advisory", "advisories")} could not be evaluated for this version ` +
-              `(not known to be affected): ${answer.undetermined.map((u) => `${u.id}: ${u.issues[0]?.message ?? ""}`).join("; ")}`
-          )
-        }
-        if (enriched && !enrichmentSynced) {
-          lines.push("note: no KEV/EPSS data in the store; run `vulnera sync --enrichment` (or use --demo).")
-        }
-        if (notice !== undefined) lines.unshift(paint.paint(notice, "yellow", "bold"))
-        if (notice !== undefined) lines.push(paint.paint(notice, "yellow", "bold"))
-        yield* Console.log(lines.join("\n"))
-      }))
-    })
+/** The arguments of `vulnera query`, as parsed. */
+export type QueryArgs = Command.Command.ParseConfig<typeof queryConfig>
+
+/** `vulnera query` */
+export const queryCommand = Command.make("query", queryConfig, (args) =>
+  Effect.flatMap(Effect.promise(() => import("../run/query.js")), (run) => run.runQuery(args))
 ).pipe(
   Command.withDescription(
     "Show the advisories of a package (with --version: those affecting that version) from the store. The store " +
-      "must hold data: use --redis URL / REDIS_URL after `vulnera sync`, or --demo to load the bundled demo snapshot " +
-      "first (the in-memory store starts empty on every run)."
+      "must hold data: run `vulnera sync` first (the default store in the cache directory keeps it between runs), " +
+      "or add --demo to load the bundled demo snapshot into an in-memory store for this run."
   )
 )

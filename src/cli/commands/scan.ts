@@ -6,70 +6,15 @@
  * `--ignore-undetermined`) or a failed lookup.
  */
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { FileSystem } from "@effect/platform"
-import { Console, Effect, Option } from "effect"
-import { dirname, join, resolve } from "node:path"
-import * as IgnoreList from "../../IgnoreList.js"
-import * as ScanReport from "../../ScanReport.js"
-import {
-  demoNotice,
-  displayPath,
-  isSnapshot,
-  requireData,
-  storeAndDataOptions,
-  withManager
-} from "../environment.js"
-import { findings as findingsExit, unavailable, usage } from "../failure.js"
-import * as Manifest from "../../Manifest.js"
-import { version as cliVersion } from "../version.js"
-import { renderReport } from "../report.js"
-import { painter } from "../table.js"
-import { loadSnapshot } from "./sync.js"
-
-/** What `scan` read: one file, or every recognized file under a directory. */
-export interface ScanSource {
-  readonly format: string
-  readonly files: ReadonlyArray<Manifest.ManifestFile>
-}
-
-/**
- * Reads the dependencies to scan: one file (format from `--input-format`, else its name, else its
- * content), or every recognized file under a directory. A directory with none is an error, not an
- * empty (clean-looking) scan.
- */
-export const readManifest = (path: string, format: Option.Option<Manifest.Format>) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const info = yield* Effect.mapError(fs.stat(path), (e) => usage(`cannot read ${path}: ${e.message}`, "scan"))
-    const files = info.type === "Directory"
-      ? yield* Manifest.scanDirectory(path)
-      : [yield* Manifest.parseFile(path, Option.isSome(format) ? { format: format.value } : {})]
-    if (files.length === 0) {
-      return yield* usage(`no dependency files found in ${path}; supported: ${Object.values(Manifest.formats).join("; ")}`, "scan")
-    }
-    return { format: info.type === "Directory" ? "directory" : files[0]!.format, files } satisfies ScanSource
-  }).pipe(Effect.catchTag("ManifestError", (e) => usage(e.message, "scan")))
+import { Effect } from "effect"
+import { storeAndDataOptions } from "../options.js"
+import { type Format, formatNames, formats } from "../../internal/manifests/formats.js"
+import { thresholds } from "../../internal/report/thresholds.js"
 
 /** The report formats of `--format`. */
 export const outputFormats = ["table", "json", "sarif", "cyclonedx", "markdown"] as const
 
-/**
- * The ignore files used when `--ignore-file` is not given: in the scanned directory (or beside the
- * scanned file), then in the working directory.
- */
-const defaultIgnoreFiles = (scanned: string) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const dirs = Array.from(new Set([resolve(scanned), resolve(".")]))
-    const candidates = dirs.flatMap((dir) => [join(dir, "vulnera.toml"), join(dir, "osv-scanner.toml")])
-    const found = yield* Effect.filter(candidates, (path) => Effect.orElseSucceed(fs.exists(path), () => false))
-    return found.map(displayPath)
-  })
-
-/** `vulnera scan` */
-export const scanCommand = Command.make(
-  "scan",
-  {
+const scanConfig = {
     file: Args.path({ name: "path", exists: "yes" }).pipe(
       Args.withDescription(
         "A lockfile, manifest, SBOM or PURL list, or a directory to search for them (node_modules, vendor, target " +
@@ -80,15 +25,15 @@ export const scanCommand = Command.make(
     inputFormat: Options.text("input-format").pipe(
       Options.withPseudoName("FORMAT"),
       Options.mapEffect((name) =>
-        (Manifest.formatNames as ReadonlyArray<string>).includes(name)
-          ? Effect.succeed(name as Manifest.Format)
+        (formatNames as ReadonlyArray<string>).includes(name)
+          ? Effect.succeed(name as Format)
           : Effect.fail(ValidationError.invalidValue(HelpDoc.p(
-            `unknown input format ${JSON.stringify(name)}; one of: ${Manifest.formatNames.join(", ")}`
+            `unknown input format ${JSON.stringify(name)}; one of: ${formatNames.join(", ")}`
           )))
       ),
       Options.withDescription(
         "The file's format, when its name does not tell it: " +
-          Manifest.formatNames.map((f) => `${f} (${Manifest.formats[f]})`).join(", ") + "."
+          formatNames.map((f) => `${f} (${formats[f]})`).join(", ") + "."
       ),
       Options.optional
     ),
@@ -100,7 +45,7 @@ export const scanCommand = Command.make(
       Options.withDefault("table" as const)
     ),
     json: Options.boolean("json").pipe(Options.withDescription("Same as --format json.")),
-    failOn: Options.choice("fail-on", ScanReport.thresholds).pipe(
+    failOn: Options.choice("fail-on", thresholds).pipe(
       Options.withDescription(
         "Exit 1 when a finding is at or above this severity (any = every finding). Findings without a published " +
           "severity (malicious-package records, most Go and PyPA advisories) count as at or above every level unless " +
@@ -133,57 +78,20 @@ export const scanCommand = Command.make(
       Options.repeated
     ),
     ...storeAndDataOptions
-  },
-  (args) =>
-    Effect.gen(function*() {
-      const manifest = yield* readManifest(args.file, args.inputFormat)
-      const ignoreFiles = args.ignoreFile.length > 0 ? args.ignoreFile : yield* defaultIgnoreFiles(manifest.format === "directory" ? args.file : dirname(args.file))
-      const ignore = yield* Effect.mapError(IgnoreList.load(ignoreFiles), (e) => usage(`ignore file ${e.message}`, "scan"))
-      const format = args.json ? "json" : args.format
-      const gate: ScanReport.Gate = {
-        failOn: args.failOn,
-        ignoreUnrated: args.ignoreUnrated,
-        allowUncovered: args.allowUncovered,
-        ignoreUndetermined: args.ignoreUndetermined
-      }
-      yield* withManager(args, (store, data) =>
-        Effect.gen(function*() {
-          const loaded = isSnapshot(data) ? Option.some(yield* loadSnapshot(data)) : Option.none()
-          yield* requireData(store)
-          const notice = isSnapshot(data) && data.demo
-            ? Option.map(loaded, (l) => demoNotice(l.advisories, l.ecosystems))
-            : Option.none()
-          const report = yield* ScanReport.scan(
-            manifest.files.map((f) => ScanReport.inputOf(f, displayPath)),
-            { ignore, notice: Option.getOrUndefined(notice) }
-          ).pipe(Effect.mapError((e) => unavailable(`store error: ${e.message}`)))
-          yield* Console.log(render(report, format, gate))
-          const storeFailure = report.dependencies.find((d) => d.storeFailure)
-          if (storeFailure !== undefined) return yield* unavailable(`store error: ${storeFailure.error}`)
-          if (ScanReport.failsGate(report, gate)) return yield* findingsExit
-        }))
-    })
+  }
+
+/** The arguments of `vulnera scan`, as parsed. */
+export type ScanArgs = Command.Command.ParseConfig<typeof scanConfig>
+
+/** `vulnera scan` */
+export const scanCommand = Command.make("scan", scanConfig, (args) =>
+  Effect.flatMap(Effect.promise(() => import("../run/scan.js")), (run) => run.runScan(args))
 ).pipe(
   Command.withDescription(
     "Check every dependency of a lockfile or PURL list against the store in one batch, with EPSS and KEV. Each " +
       "dependency is vulnerable, ok, not covered (its ecosystem was never synced) or undetermined (advisories that " +
       "could not be evaluated), with the smallest upgrade that fixes it. Exit 1 when the gate fails (see --fail-on). " +
-      "The store must hold data: --redis URL / REDIS_URL after `vulnera sync`, or --demo for the bundled demo snapshot."
+      "The store must hold data: run `vulnera sync` first (the default store in the cache directory keeps it between " +
+      "runs), or add --demo for the bundled demo snapshot."
   )
 )
-
-/** The report in the chosen format. */
-const render = (report: ScanReport.ScanReport, format: (typeof outputFormats)[number], gate: ScanReport.Gate): string => {
-  switch (format) {
-    case "table":
-      return renderReport(report, { paint: painter(process.stdout), gate })
-    case "json":
-      return JSON.stringify(ScanReport.toJson(report, gate), null, 2)
-    case "sarif":
-      return JSON.stringify(ScanReport.toSarif(report, { version: cliVersion }), null, 2)
-    case "cyclonedx":
-      return JSON.stringify(ScanReport.toCycloneDx(report, { version: cliVersion }), null, 2)
-    case "markdown":
-      return ScanReport.toMarkdown(report, gate).trimEnd()
-  }
-}
