@@ -28,9 +28,6 @@ export const bundleCli = async (outdir: string): Promise<void> => {
     platform: "node",
     target: "node20",
     external: [...nativeExternals],
-    // ES builds first: jsonc-parser's `main` is a UMD wrapper whose `require("./impl/...")` calls
-    // esbuild cannot follow, so the bundle would fail at run time on the first JSONC file.
-    mainFields: ["module", "main"],
     chunkNames: "vulnera-[name]-[hash]",
     // jsonc-parser's `main` is a UMD build whose `require("./impl/...")` calls esbuild cannot follow; its ES build can be bundled.
     alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
