@@ -19,8 +19,8 @@ import type { FileSystem, HttpClient } from "@effect/platform"
 import { Context, Effect, Either, Layer, Predicate, Schema } from "effect"
 import type { Duration } from "effect"
 import { type ConfigurationError, DecodeError, type SourceError } from "./Errors.js"
-import { displayUrl, makeFetcher } from "./internal/fetch.js"
-import { describeParseError, resolveUrl, validateUrl } from "./internal/sources.js"
+import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
+import { describeParseError, resolveUrl, validateUrl } from "./internal/sources/sources.js"
 import * as PackageKey from "./PackageKey.js"
 
 /**

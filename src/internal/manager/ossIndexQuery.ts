@@ -6,13 +6,13 @@
  * crate re-checked versions with its SemVer matcher and cached empty lists instead).
  */
 import { Effect, Option } from "effect"
-import type { Advisory } from "../Advisory.js"
-import type { AdvisoryStoreShape } from "../AdvisoryStore.js"
-import type { AdvisoryStoreError, InvalidInput, SourceError } from "../Errors.js"
-import { DecodeError } from "../Errors.js"
-import * as OssIndexSourceModule from "../OssIndexSource.js"
-import * as Purl from "../Purl.js"
-import { retryTransient } from "../Retry.js"
+import type { Advisory } from "../../Advisory.js"
+import type { AdvisoryStoreShape } from "../../AdvisoryStore.js"
+import type { AdvisoryStoreError, InvalidInput, SourceError } from "../../Errors.js"
+import { DecodeError } from "../../Errors.js"
+import * as OssIndexSourceModule from "../../OssIndexSource.js"
+import * as Purl from "../../Purl.js"
+import { retryTransient } from "../../Retry.js"
 
 /**
  * One PURL's answer in `queryOssIndex`, in input order:
