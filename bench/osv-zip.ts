@@ -12,7 +12,7 @@ import { Effect, Layer, Option, Stream } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as ZipReader from "../src/internal/zipReader.js"
+import * as ZipReader from "../src/internal/sources/zipReader.js"
 import * as OsvSource from "../src/OsvSource.js"
 import { writeReplicatedMirror } from "./utils/osvZip.js"
 

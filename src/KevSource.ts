@@ -19,9 +19,9 @@ import type { FileSystem, HttpClient } from "@effect/platform"
 import { Config, Context, Effect, Either, Layer, Predicate, Schema } from "effect"
 import type { Duration } from "effect"
 import { type ConfigurationError, DecodeError, type SourceError } from "./Errors.js"
-import { displayUrl, makeFetcher } from "./internal/fetch.js"
+import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
 import { load, loadWith } from "./internal/config.js"
-import { describeParseError, urlConfig, validateUrl } from "./internal/sources.js"
+import { describeParseError, urlConfig, validateUrl } from "./internal/sources/sources.js"
 import * as PackageKey from "./PackageKey.js"
 
 /**

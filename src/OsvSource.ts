@@ -32,11 +32,11 @@ import type { AdvisorySource } from "./AdvisorySource.js"
 import { SourceItem } from "./AdvisorySource.js"
 import { ConfigurationError, DecodeError, SourceError } from "./Errors.js"
 import { load, loadWith, optional } from "./internal/config.js"
-import { urlConfig } from "./internal/sources.js"
-import { displayUrl, makeFetcher } from "./internal/fetch.js"
-import type { Fetcher } from "./internal/fetch.js"
-import * as ModifiedIdCsv from "./internal/modifiedIdCsv.js"
-import * as ZipReader from "./internal/zipReader.js"
+import { urlConfig } from "./internal/sources/sources.js"
+import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
+import type { Fetcher } from "./internal/sources/fetch.js"
+import * as ModifiedIdCsv from "./internal/sources/modifiedIdCsv.js"
+import * as ZipReader from "./internal/sources/zipReader.js"
 
 /**
  * @since 0.1.0

@@ -414,7 +414,7 @@ export const summarize = (report: ScanReport) => {
  * @since 0.1.0
  * @category Formats
  */
-export const toJson = (report: ScanReport, options?: Gate): unknown => json.render(report, options)
+export const toJson = (report: ScanReport, options?: Gate): unknown => json.render(report, { gate, summarize }, options)
 
 /**
  * SARIF 2.1.0 for code scanning: one rule per advisory, results at the declaring line.
@@ -439,4 +439,4 @@ export const toCycloneDx = (report: ScanReport, tool: { readonly version: string
  * @since 0.1.0
  * @category Formats
  */
-export const toMarkdown = (report: ScanReport, options?: Gate): string => markdown.render(report, options)
+export const toMarkdown = (report: ScanReport, options?: Gate): string => markdown.render(report, { gate, summarize }, options)

@@ -29,7 +29,7 @@ import type { AdvisorySource, SourceItem } from "./AdvisorySource.js"
 import type { AdvisoryStoreShape } from "./AdvisoryStore.js"
 import type { AdvisoryStoreError } from "./Errors.js"
 import { sanitizeForDisplay } from "./internal/sanitize.js"
-import * as Codec from "./internal/storeCodec.js"
+import * as Codec from "./internal/store/storeCodec.js"
 import { retryTransient } from "./Retry.js"
 import * as Metrics from "./Metrics.js"
 

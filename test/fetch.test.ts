@@ -1,7 +1,7 @@
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, TestClock, TestServices } from "effect"
-import { makeFetcher } from "../src/internal/fetch.js"
+import { makeFetcher } from "../src/internal/sources/fetch.js"
 import * as Retry from "../src/Retry.js"
 import { makeTestServer } from "./utils/httpServer.js"
 

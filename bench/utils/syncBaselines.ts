@@ -8,7 +8,7 @@ import type { Redis } from "ioredis"
 import { createRequire } from "node:module"
 import { deflateRawSync, inflateRawSync } from "node:zlib"
 import { Advisory } from "../../src/Advisory.js"
-import * as Codec from "../../src/internal/storeCodec.js"
+import * as Codec from "../../src/internal/store/storeCodec.js"
 import { corpusLines, replicaId } from "./osvZip.js"
 
 /** The zstd binding itself (the package's JS wrapper drops the level; see src/Compression.ts). */

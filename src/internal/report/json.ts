@@ -4,10 +4,14 @@
  */
 import * as Remediation from "../../Remediation.js"
 import type { Gate, ScanReport } from "../../ScanReport.js"
-import { gate as applyGate, summarize } from "../../ScanReport.js"
+import type * as ScanReportModule from "../../ScanReport.js"
+
+/** The gate and summary rules of `ScanReport`, passed in so this module does not import it back at run time (no cycle). */
+export type Rules = Pick<typeof ScanReportModule, "gate" | "summarize">
 
 /** The JSON document of a report (`gate` adds the verdict). */
-export const render = (report: ScanReport, gate?: Gate) => {
+export const render = (report: ScanReport, rules: Rules, gate?: Gate) => {
+  const { gate: applyGate, summarize } = rules
   const verdict = gate === undefined ? undefined : applyGate(report, gate)
   const body = {
     scannedAt: report.scannedAt,

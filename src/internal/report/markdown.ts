@@ -6,7 +6,10 @@
  */
 import * as Remediation from "../../Remediation.js"
 import type { Gate, ScanReport } from "../../ScanReport.js"
-import { gate as applyGate, summarize } from "../../ScanReport.js"
+import type * as ScanReportModule from "../../ScanReport.js"
+
+/** The gate and summary rules of `ScanReport`, passed in so this module does not import it back at run time (no cycle). */
+export type Rules = Pick<typeof ScanReportModule, "gate" | "summarize">
 import { advisoryUrl, count, label } from "./common.js"
 
 /** Escapes a table cell (pipes, newlines) and inline Markdown that would change the text. */
@@ -16,7 +19,8 @@ const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray
   [`| ${headers.join(" | ")} |`, `|${headers.map(() => " --- ").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n")
 
 /** The Markdown text of a report. */
-export const render = (report: ScanReport, gate?: Gate): string => {
+export const render = (report: ScanReport, rules: Rules, gate?: Gate): string => {
+  const { gate: applyGate, summarize } = rules
   const s = summarize(report)
   const out: Array<string> = []
   if (report.notice !== null) out.push(`> **${cell(report.notice)}**`, "")
@@ -92,7 +96,7 @@ export const render = (report: ScanReport, gate?: Gate): string => {
 }
 
 /** What failed the gate, in words (shared with the text report). */
-export const verdictText = (v: ReturnType<typeof applyGate>): string =>
+export const verdictText = (v: ReturnType<Rules["gate"]>): string =>
   [
     v.findings.length > 0 ? `${count(v.findings.length, "finding")} at or above the threshold` : "",
     v.uncovered.length > 0 ? `${count(v.uncovered.length, "dependency", "dependencies")} not covered` : "",

@@ -6,7 +6,7 @@
 import { Either, ParseResult, Schema } from "effect"
 import { Advisory } from "../../Advisory.js"
 import { CorruptEntry } from "../../Errors.js"
-import * as Codec from "../storeCodec.js"
+import * as Codec from "./storeCodec.js"
 
 const isAdvisory = Schema.is(Advisory)
 const decodeAdvisory = Schema.decodeUnknownEither(Advisory)

@@ -5,8 +5,8 @@
  * offline `file://` snapshot.
  */
 import { Config, Effect, Either, ParseResult } from "effect"
-import { ConfigurationError } from "../Errors.js"
-import { invalid } from "./config.js"
+import { ConfigurationError } from "../../Errors.js"
+import { invalid } from "../config.js"
 import { displayUrl } from "./fetch.js"
 
 /** Which URL schemes a setting accepts: `file:` only where a local mirror can stand in (whole-file downloads). */

@@ -5,12 +5,12 @@
  * dates), and the CVSS score computed from its OSV `severity` vectors.
  */
 import { Effect, Option } from "effect"
-import * as AdvisoryModule from "../Advisory.js"
-import type { Advisory, AdvisoryEnrichment } from "../Advisory.js"
-import type { AdvisoryStoreShape } from "../AdvisoryStore.js"
-import * as Cvss from "../Cvss.js"
-import type { EnrichmentData } from "../EnrichmentData.js"
-import type { AdvisoryStoreError } from "../Errors.js"
+import * as AdvisoryModule from "../../Advisory.js"
+import type { Advisory, AdvisoryEnrichment } from "../../Advisory.js"
+import type { AdvisoryStoreShape } from "../../AdvisoryStore.js"
+import * as Cvss from "../../Cvss.js"
+import type { EnrichmentData } from "../../EnrichmentData.js"
+import type { AdvisoryStoreError } from "../../Errors.js"
 
 /** The enrichment of one advisory from the entries of its CVEs. */
 export const enrichmentOf = (

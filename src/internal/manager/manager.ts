@@ -4,23 +4,23 @@
  * this one as the implementation.
  */
 import { Effect, Either, Option } from "effect"
-import type { Advisory } from "../Advisory.js"
-import * as AdvisoryModule from "../Advisory.js"
-import type { AdvisorySource } from "../AdvisorySource.js"
-import * as AliasGroups from "../AliasGroups.js"
-import type { AdvisoryStoreShape } from "../AdvisoryStore.js"
-import type { EnrichmentData } from "../EnrichmentData.js"
-import type { EpssSourceShape } from "../EpssSource.js"
-import { NotConfigured, UnknownSource } from "../Errors.js"
-import type { AdvisoryStoreError, InvalidInput } from "../Errors.js"
-import type { KevSourceShape } from "../KevSource.js"
-import * as MatchOptions from "../MatchOptions.js"
-import type { OssIndexSourceShape } from "../OssIndexSource.js"
-import * as PackageKey from "../PackageKey.js"
-import * as Purl from "../Purl.js"
-import { retryTransient } from "../Retry.js"
-import * as Sync from "../Sync.js"
-import * as Versions from "../Versions.js"
+import type { Advisory } from "../../Advisory.js"
+import * as AdvisoryModule from "../../Advisory.js"
+import type { AdvisorySource } from "../../AdvisorySource.js"
+import * as AliasGroups from "../../AliasGroups.js"
+import type { AdvisoryStoreShape } from "../../AdvisoryStore.js"
+import type { EnrichmentData } from "../../EnrichmentData.js"
+import type { EpssSourceShape } from "../../EpssSource.js"
+import { NotConfigured, UnknownSource } from "../../Errors.js"
+import type { AdvisoryStoreError, InvalidInput } from "../../Errors.js"
+import type { KevSourceShape } from "../../KevSource.js"
+import * as MatchOptions from "../../MatchOptions.js"
+import type { OssIndexSourceShape } from "../../OssIndexSource.js"
+import * as PackageKey from "../../PackageKey.js"
+import * as Purl from "../../Purl.js"
+import { retryTransient } from "../../Retry.js"
+import * as Sync from "../../Sync.js"
+import * as Versions from "../../Versions.js"
 import type {
   Coverage,
   MatchReport,
@@ -29,11 +29,11 @@ import type {
   PackageResult,
   SyncStatusEntry,
   VulnerabilityManagerShape
-} from "../VulnerabilityManager.js"
+} from "../../VulnerabilityManager.js"
 import { enrichAll, enrichmentOf, loadEnrichment, withEnrichment } from "./enrich.js"
 import { syncEnrichment } from "./enrichmentSync.js"
 import { queryOssIndexCached } from "./ossIndexQuery.js"
-import { timeQuery } from "../Metrics.js"
+import { timeQuery } from "../../Metrics.js"
 
 /** Units that are not advisory sources but have sync timestamps. */
 const enrichmentUnits = ["kev", "epss"] as const

@@ -6,14 +6,14 @@
  * crate re-checked versions with its SemVer matcher and cached empty lists instead).
  */
 import { Effect, Metric, Option } from "effect"
-import type { Advisory } from "../Advisory.js"
-import type { AdvisoryStoreShape } from "../AdvisoryStore.js"
-import type { AdvisoryStoreError, InvalidInput, SourceError } from "../Errors.js"
-import { DecodeError } from "../Errors.js"
-import * as OssIndexSourceModule from "../OssIndexSource.js"
-import * as Purl from "../Purl.js"
-import { retryTransient } from "../Retry.js"
-import { ossIndexCacheHits, ossIndexCacheMisses } from "../Metrics.js"
+import type { Advisory } from "../../Advisory.js"
+import type { AdvisoryStoreShape } from "../../AdvisoryStore.js"
+import type { AdvisoryStoreError, InvalidInput, SourceError } from "../../Errors.js"
+import { DecodeError } from "../../Errors.js"
+import * as OssIndexSourceModule from "../../OssIndexSource.js"
+import * as Purl from "../../Purl.js"
+import { retryTransient } from "../../Retry.js"
+import { ossIndexCacheHits, ossIndexCacheMisses } from "../../Metrics.js"
 
 /**
  * One PURL's answer in `queryOssIndex`, in input order:

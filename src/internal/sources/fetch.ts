@@ -7,10 +7,10 @@ import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError, HttpClientResponse } from "@effect/platform"
 import { Duration, Effect, Redacted, Sink, Stream } from "effect"
 import { fileURLToPath } from "node:url"
-import { DecodeError, SourceError } from "../Errors.js"
-import { retryTransient } from "../Retry.js"
-import { redactUrl } from "./config.js"
-import { basicAuthSecrets, sanitizeForDisplay } from "./sanitize.js"
+import { DecodeError, SourceError } from "../../Errors.js"
+import { retryTransient } from "../../Retry.js"
+import { redactUrl } from "../config.js"
+import { basicAuthSecrets, sanitizeForDisplay } from "../sanitize.js"
 
 /** Options of one fetch. */
 export interface FetchOptions {

@@ -4,8 +4,8 @@
  */
 import type { Duration } from "effect"
 import { Chunk, Effect, Either, Option, Schedule, Stream } from "effect"
-import { DecodeError, isRetryable, SourceError } from "../Errors.js"
-import { RetryPolicy, transientSchedule } from "../Retry.js"
+import { DecodeError, isRetryable, SourceError } from "../../Errors.js"
+import { RetryPolicy, transientSchedule } from "../../Retry.js"
 import { type BulkMetadata, makeParser, type ParsedItem } from "./epssCsv.js"
 import { displayUrl, type Fetcher } from "./fetch.js"
 

@@ -9,11 +9,11 @@
  * the catalog gets `isKev: false`); when EPSS was fetched, it is authoritative for its rows.
  */
 import { Chunk, Clock, Effect, Option, Stream } from "effect"
-import type { AdvisoryStoreShape } from "../AdvisoryStore.js"
-import { EnrichmentData } from "../EnrichmentData.js"
-import type { EpssSourceShape } from "../EpssSource.js"
-import type { AdvisoryStoreError, InvalidInput } from "../Errors.js"
-import type { KevEntry, KevSourceShape } from "../KevSource.js"
+import type { AdvisoryStoreShape } from "../../AdvisoryStore.js"
+import { EnrichmentData } from "../../EnrichmentData.js"
+import type { EpssSourceShape } from "../../EpssSource.js"
+import type { AdvisoryStoreError, InvalidInput } from "../../Errors.js"
+import type { KevEntry, KevSourceShape } from "../../KevSource.js"
 
 /**
  * The result of one enrichment sync.

@@ -4,11 +4,11 @@
  * observable behaviour identical.
  */
 import { Effect, ParseResult, Schema } from "effect"
-import { Advisory } from "../Advisory.js"
-import { EnrichmentData } from "../EnrichmentData.js"
-import { CorruptEntry, InvalidInput } from "../Errors.js"
-import { OssIndexCacheEntry } from "../OssIndexCacheEntry.js"
-import * as PackageKey from "../PackageKey.js"
+import { Advisory } from "../../Advisory.js"
+import { EnrichmentData } from "../../EnrichmentData.js"
+import { CorruptEntry, InvalidInput } from "../../Errors.js"
+import { OssIndexCacheEntry } from "../../OssIndexCacheEntry.js"
+import * as PackageKey from "../../PackageKey.js"
 
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder("utf-8", { fatal: true })

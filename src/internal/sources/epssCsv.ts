@@ -10,8 +10,8 @@
  * bogus record; here the tail is only read at a successful end (`end`).
  */
 import { Chunk, Effect, Option } from "effect"
-import { DecodeError, type SourceError } from "../Errors.js"
-import * as PackageKey from "../PackageKey.js"
+import { DecodeError, type SourceError } from "../../Errors.js"
+import * as PackageKey from "../../PackageKey.js"
 
 /** What the comment line says about the file (both absent when the file has no comment line). */
 export interface BulkMetadata {

@@ -1,0 +1,39 @@
+/**
+ * The layout rules of docs/architecture.md, checked on the real import graph with madge (a maintained
+ * dependency-graph tool) rather than a hand-written parser: no import cycles in `src/`, and the library
+ * never imports the CLI.
+ *
+ * Type-only imports are skipped: TypeScript erases them, so they load nothing and cannot form a
+ * run-time cycle; and they are the intended direction (an internal implementation imports the types
+ * of the public module it implements, e.g. `internal/manager/manager.ts` imports
+ * `VulnerabilityManagerShape`), see docs/architecture.md.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import madge from "madge"
+import { fileURLToPath } from "node:url"
+
+const srcDir = fileURLToPath(new URL("../src", import.meta.url))
+const tsConfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url))
+
+const graph = () =>
+  madge(srcDir, {
+    fileExtensions: ["ts"],
+    tsConfig,
+    detectiveOptions: { ts: { skipTypeImports: true }, tsx: { skipTypeImports: true } }
+  })
+
+describe("architecture", () => {
+  it("has no import cycles in src/ and no library module imports the CLI", async () => {
+    const result = await graph()
+    const modules = result.obj()
+    // The graph really covers the tree (a wrong base directory would pass vacuously).
+    expect(Object.keys(modules)).toEqual(
+      expect.arrayContaining(["VulnerabilityManager.ts", "internal/manager/manager.ts", "cli/main.ts"])
+    )
+    expect(result.circular()).toEqual([])
+    const libraryToCli = Object.entries(modules).flatMap(([file, imports]) =>
+      file.startsWith("cli/") ? [] : imports.filter((i) => i.startsWith("cli/")).map((i) => `${file} -> ${i}`)
+    )
+    expect(libraryToCli).toEqual([])
+  }, 120_000)
+})
