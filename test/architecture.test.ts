@@ -1,7 +1,7 @@
 /**
  * The layout rules of docs/architecture.md, checked on the real import graph with madge (a maintained
- * dependency-graph tool) rather than a hand-written parser: no import cycles in `src/`, and the library
- * never imports the CLI.
+ * dependency-graph tool) rather than a hand-written parser: no import cycles in `src/`, the library
+ * never imports the CLI, and no CLI command imports another command (shared pieces live beside them).
  *
  * Type-only imports are skipped: TypeScript erases them, so they load nothing and cannot form a
  * run-time cycle; and they are the intended direction (an internal implementation imports the types
@@ -23,7 +23,7 @@ const graph = () =>
   })
 
 describe("architecture", () => {
-  it("has no import cycles in src/ and no library module imports the CLI", async () => {
+  it("has no import cycles in src/, no library module imports the CLI, no command imports another", async () => {
     const result = await graph()
     const modules = result.obj()
     // The graph really covers the tree (a wrong base directory would pass vacuously).
@@ -35,5 +35,13 @@ describe("architecture", () => {
       file.startsWith("cli/") ? [] : imports.filter((i) => i.startsWith("cli/")).map((i) => `${file} -> ${i}`)
     )
     expect(libraryToCli).toEqual([])
+    const isCommand = (file: string) => /^cli\/(commands|run)\//.test(file)
+    const commandName = (file: string) => file.replace(/^cli\/(commands|run)\//, "")
+    const commandToCommand = Object.entries(modules).flatMap(([file, imports]) =>
+      isCommand(file)
+        ? imports.filter((i) => isCommand(i) && commandName(i) !== commandName(file)).map((i) => `${file} -> ${i}`)
+        : []
+    )
+    expect(commandToCommand).toEqual([])
   }, 120_000)
 })
