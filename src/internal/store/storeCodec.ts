@@ -3,7 +3,7 @@
  * indexed under, enrichment and OSS Index entries. Keeping it in one place keeps the stores'
  * observable behaviour identical.
  */
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect, type Either, ParseResult, Schema } from "effect"
 import { Advisory } from "../../Advisory.js"
 import { EnrichmentData } from "../../EnrichmentData.js"
 import { CorruptEntry, InvalidInput } from "../../Errors.js"
@@ -37,8 +37,16 @@ export const jsonFromBytes = (key: string, bytes: Uint8Array): Effect.Effect<unk
 
 /** Decodes an advisory read from `key`. */
 export const advisoryFromBytes = (key: string, bytes: Uint8Array): Effect.Effect<Advisory, CorruptEntry> =>
+  decodeAt(key, bytes, decodeAdvisoryEither)
+
+/** JSON at `key` through a schema decoder; a value the schema rejects is a `CorruptEntry` with the parse tree. */
+const decodeAt = <A>(
+  key: string,
+  bytes: Uint8Array,
+  decode: (json: unknown) => Either.Either<A, ParseResult.ParseError>
+): Effect.Effect<A, CorruptEntry> =>
   Effect.flatMap(jsonFromBytes(key, bytes), (json) => {
-    const result = decodeAdvisoryEither(json)
+    const result = decode(json)
     return result._tag === "Right"
       ? Effect.succeed(result.right)
       : Effect.fail(
@@ -143,11 +151,4 @@ export const ossEntryToBytes = (entry: OssIndexCacheEntry): Effect.Effect<Uint8A
 
 /** Decodes an OSS Index cache entry read from `key`. */
 export const ossEntryFromBytes = (key: string, bytes: Uint8Array): Effect.Effect<OssIndexCacheEntry, CorruptEntry> =>
-  Effect.flatMap(jsonFromBytes(key, bytes), (json) => {
-    const result = decodeOssEntry(json)
-    return result._tag === "Right"
-      ? Effect.succeed(result.right)
-      : Effect.fail(
-        new CorruptEntry({ key, detail: ParseResult.TreeFormatter.formatErrorSync(result.left), cause: result.left })
-      )
-  })
+  decodeAt(key, bytes, decodeOssEntry)
