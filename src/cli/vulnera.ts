@@ -29,8 +29,9 @@ if (args.length === 1 && args[0] === "--version") {
   const child = spawn(process.execPath, [...process.execArgv, `${heapFlag}=${syncHeapMegabytes}`, process.argv[1], ...args], {
     stdio: "inherit"
   })
-  // Ctrl-C reaches the whole process group: the child handles it (and exits); the parent waits.
-  process.on("SIGINT", () => {})
+  // Both signals are passed on: a SIGINT sent to this process alone (kill -INT, a supervisor) must
+  // stop the sync too. A terminal's Ctrl-C reaches the child twice; it stops on the first.
+  process.on("SIGINT", () => child.kill("SIGINT"))
   process.on("SIGTERM", () => child.kill("SIGTERM"))
   child.on("exit", (code, signal) => {
     process.exitCode = code ?? (signal === null ? 1 : 128 + (signal === "SIGINT" ? 2 : signal === "SIGKILL" ? 9 : 15))

@@ -81,19 +81,23 @@ for (const name of ["memory", "redis"] as const) {
             expect(published.get(advisory.id)!.some((doc) => isDeepStrictEqual(doc, stored))).toBe(true)
           }
         }
-        const byPackage = new Map<string, Set<string>>()
+        // Keyed by index suffix (one entry per normalized package), looked up by the package itself:
+        // splitting a suffix at its first `:` would not give back a variant's ecosystem (`AlmaLinux:8`).
+        const byPackage = new Map<string, { readonly ecosystem: string; readonly name: string; readonly ids: Set<string> }>()
         for (const [id, docs] of published) {
           const doc = docs[docs.length - 1] as { withdrawn?: string; affected?: Array<{ package?: { ecosystem: string; name: string } }> }
           if (doc.withdrawn !== undefined) continue
           for (const entry of doc.affected ?? []) {
             if (!entry.package || entry.package.name.trim() === "") continue
-            const key = PackageKey.toIndexSuffix(PackageKey.unsafeMake(entry.package.ecosystem, entry.package.name))
-            byPackage.set(key, (byPackage.get(key) ?? new Set()).add(id))
+            const { ecosystem, name } = entry.package
+            const key = PackageKey.toIndexSuffix(PackageKey.unsafeMake(ecosystem, name))
+            const known = byPackage.get(key) ?? { ecosystem, name, ids: new Set<string>() }
+            known.ids.add(id)
+            byPackage.set(key, known)
           }
         }
-        for (const [key, expectedIds] of byPackage) {
-          const [ecosystem, ...rest] = key.split(":")
-          const found = new Set(yield* store.idsByPackage(ecosystem!, rest.join(":")))
+        for (const [key, { ecosystem, ids: expectedIds, name }] of byPackage) {
+          const found = new Set(yield* store.idsByPackage(ecosystem, name))
           for (const id of expectedIds) if (!found.has(id)) expect.fail(`${id} not found under ${key}`)
           indexed++
         }
