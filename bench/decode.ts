@@ -8,7 +8,7 @@
  * - unmarked, Rust-style: the same JSON with a `null` field, as serde_json writes absent options —
  *   `JSON.parse`, the failing type guard, then the full Schema decode.
  *
- * Each case decodes every record (best of 3 rounds) and checks it was read. The ratio is
+ * The records are those of the corpus the store marks. Each case decodes every record (best of 3 rounds) and checks it was read. The ratio is
  * marked / unmarked (lower is better).
  *
  * Run: `npx tsx bench/decode.ts` (or `npm run bench -- --only decode`). Environment:
@@ -22,12 +22,16 @@ import { dataDir } from "./utils/osvZip.js"
 import { emitFigure, environmentLine, ratio, row, scaled } from "./utils/report.js"
 
 const all = osvRecords(dataDir())
-const records = all.slice(0, scaled(all.length))
 const encoder = new TextEncoder()
-const marked = records.map((record) =>
-  encoder.encode(Effect.runSync(Codec.prepareAdvisory(JSON.parse(record.toString("utf8")))).json)
+// Only the records the store marks (those without a `null` literal, ~94% of the corpus): the three
+// cases then decode the same records.
+const written = all.slice(0, scaled(all.length)).map((record) =>
+  Effect.runSync(Codec.prepareAdvisory(JSON.parse(record.toString("utf8")))).json
 )
-const markedCount = marked.filter((bytes) => Buffer.from(bytes).toString("utf8").startsWith(Codec.trustedMarker)).length
+const records = written.filter((json) => json.startsWith(Codec.trustedMarker)).map((json) =>
+  Buffer.from(json.slice(Codec.trustedMarker.length))
+)
+const marked = records.map((record) => encoder.encode(Codec.trustedMarker + record.toString("utf8")))
 const unmarked = records.map((record) => Uint8Array.from(record))
 const rustStyle = records.map((record) => encoder.encode(`{"withdrawn":null,${record.toString("utf8").slice(1)}`))
 
@@ -44,7 +48,7 @@ const microsPerRecord = (values: ReadonlyArray<Uint8Array>, rounds = 3): number 
   return (fastest * 1000) / values.length
 }
 
-console.log(`# Decoding stored advisories (${records.length} real OSV records, ${markedCount} marked)\n`)
+console.log(`# Decoding stored advisories (${records.length} of ${written.length} real OSV records: those the store marks)\n`)
 console.log(environmentLine())
 console.log("")
 const markedUs = microsPerRecord(marked)
