@@ -63,7 +63,9 @@ const testLayer = (config: Partial<StoreConfig.StoreConfigShape> & { readonly ke
     Effect.map(Raw, (redis) => ({
       keyPrefix: config.keyPrefix,
       writeRaw: (key: string, bytes: Uint8Array) =>
-        Effect.promise(() => redis.set(key, Buffer.from(bytes), "KEEPTTL")).pipe(Effect.asVoid)
+        Effect.promise(() => redis.set(key, Buffer.from(bytes), "KEEPTTL")).pipe(Effect.asVoid),
+      readRaw: (key: string) =>
+        Effect.promise(() => redis.getBuffer(key)).pipe(Effect.map((bytes) => Option.fromNullable(bytes)))
     }))
   )
   return Layer.mergeAll(storeLayer(config), Layer.provideMerge(kit, raw))

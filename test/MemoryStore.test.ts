@@ -4,6 +4,7 @@ import type * as Advisory from "../src/Advisory.js"
 import { AdvisoryStore } from "../src/AdvisoryStore.js"
 import * as Compression from "../src/Compression.js"
 import { EnrichmentData } from "../src/EnrichmentData.js"
+import * as Codec from "../src/internal/storeCodec.js"
 import * as MemoryStore from "../src/MemoryStore.js"
 import * as StoreConfig from "../src/StoreConfig.js"
 import { frameDictionaryId } from "../src/internal/compression/dictionaries.js"
@@ -100,13 +101,13 @@ describe("MemoryStore (memory-specific)", () => {
       expect(misuse._tag).toBe("Failure")
     }).pipe(Effect.provide(MemoryStore.layerDefault)))
 
-  it.effect("with pass-through compression the stored advisory is its JSON text", () =>
+  it.effect("with pass-through compression the stored advisory is its JSON text, after the format marker", () =>
     Effect.gen(function*() {
       const store = yield* AdvisoryStore
       const kit = yield* MemoryStore.TestKit
       yield* store.storeAdvisory(base)
       const raw = Option.getOrThrow(yield* kit.readRaw(keyOf("plain").data(base.id)))
-      expect(text.decode(raw)).toBe(JSON.stringify(base))
+      expect(text.decode(raw)).toBe(Codec.trustedMarker + JSON.stringify(base))
     }).pipe(
       Effect.provide(
         MemoryStore.layerWithTestKit.pipe(

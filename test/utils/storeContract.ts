@@ -9,7 +9,8 @@
  * - `StoreTestKit` (Tag) / `StoreTestKitShape`: the driver-level hook a store's test file provides next
  *   to `AdvisoryStore`: `keyPrefix` (the prefix the store writes under) and `writeRaw(key, bytes)`
  *   (replace the raw bytes stored at a full key, bypassing compression and encoding, keeping the
- *   key's TTL — Redis: `SET key bytes KEEPTTL`). The suite uses it to plant corrupt values.
+ *   key's TTL — Redis: `SET key bytes KEEPTTL`), and `readRaw(key)` (the stored bytes as they are).
+ *   The suite uses them to plant corrupt values and to check the format marker.
  *   `MemoryStore.TestKit` has this shape; the memory test provides it with `Layer.effect(StoreTestKit, MemoryStore.TestKit)`.
  * - `keyOf(prefix)`: the key layout (src/internal/store/keys.ts) — `data(id)`, `index(suffix)`,
  *   `enrichment(CVE)`, `meta(source)`, `ossIndex(canonicalPurl)` (sha256 hex); `CorruptEntry.key` must equal these.
@@ -59,6 +60,8 @@ export interface StoreTestKitShape {
    * bookkeeping structures are not touched.
    */
   readonly writeRaw: (key: string, bytes: Uint8Array) => Effect.Effect<void>
+  /** The bytes stored at a full key as they are (compressed), none when absent. */
+  readonly readRaw: (key: string) => Effect.Effect<Option.Option<Uint8Array>>
 }
 
 /** The test kit service each store's test file provides next to `AdvisoryStore`. */
@@ -83,6 +86,7 @@ let prefixCounter = 0
 const uniquePrefix = () => `ct-${process.pid}-${Date.now().toString(36)}-${prefixCounter++}`
 
 const enc = new TextEncoder()
+const dec = new TextDecoder()
 /** Bytes that are neither zstd nor JSON. */
 const garbage = Uint8Array.from([0x00, 0xff, 0x13, 0x37, 0x42, 0x99, 0xfe])
 
@@ -414,6 +418,76 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
             }
             yield* store.storeAdvisory(a)
             expect(yield* store.getByPackage("npm", "ct-corrupt")).toEqual([a, b])
+          })))
+
+      test("trusted reads: stored advisories carry the format marker; values that decode differently do not", () =>
+        withStore({}, (store, keys, kit) =>
+          Effect.gen(function*() {
+            const zstd = makeZstd(3)
+            const stored = (id: string) =>
+              Effect.flatMap(kit.readRaw(keys.data(id)), (raw) => zstd.decompress(Option.getOrThrow(raw)))
+            const a = variant(base, "GHSA-ct-marker-1", [["npm", "ct-marker"]])
+            // Decoding adds `is_kev: false`: JSON.parse of this text is not its decoded value, so no marker.
+            const b = variant(base, "GHSA-ct-marker-2", [["npm", "ct-marker"]], { enrichment: { epss_score: 0.5 } as never })
+            yield* store.upsertBatch([a, b], "osv")
+            const bytesA = yield* stored(a.id)
+            expect(dec.decode(bytesA.subarray(0, Codec.trustedMarker.length))).toBe(Codec.trustedMarker)
+            expect(JSON.parse(dec.decode(bytesA))).toEqual(a)
+            const bytesB = yield* stored(b.id)
+            expect(dec.decode(bytesB).startsWith(Codec.trustedMarker)).toBe(false)
+            expect(yield* store.getByPackage("npm", "ct-marker")).toEqual([a, { ...b, enrichment: { epss_score: 0.5, is_kev: false } }])
+          })))
+
+      test("trusted reads: marked values failing the structural check, and unmarked values failing the schema, are CorruptEntry", () =>
+        withStore({}, (store, keys, kit) =>
+          Effect.gen(function*() {
+            const zstd = makeZstd(3)
+            const a = variant(base, "GHSA-ct-marker-3", [["npm", "ct-marker"]])
+            const b = variant(base, "GHSA-ct-marker-4", [["npm", "ct-marker"]])
+            yield* store.upsertBatch([a, b], "osv")
+            const json = JSON.parse(JSON.stringify(a))
+            const marked = (text: string) => zstd.compress(enc.encode(Codec.trustedMarker + text))
+            const unmarked = (text: string) => zstd.compress(enc.encode(text))
+            const rangeTypeWrong = { ...json, affected: [{ ...json.affected[0], ranges: [{ type: "FOO", events: [] }] }] }
+            for (
+              const bytes of [
+                yield* marked(JSON.stringify({ ...json, affected: "npm" })),
+                yield* marked(JSON.stringify({ ...json, affected: [{ package: { ecosystem: "npm" } }] })),
+                yield* marked(JSON.stringify({ ...json, affected: [{ ranges: [{ type: "SEMVER", events: "0" }] }] })),
+                yield* marked(JSON.stringify({ ...json, id: "" })),
+                yield* marked(JSON.stringify({ ...json, withdrawn: 1 })),
+                yield* marked(JSON.stringify({ ...json, summary: null })),
+                yield* marked(JSON.stringify(rangeTypeWrong)),
+                yield* marked("{not json"),
+                yield* unmarked(JSON.stringify(rangeTypeWrong)),
+                garbage
+              ]
+            ) {
+              yield* kit.writeRaw(keys.data(a.id), bytes)
+              expect(yield* Effect.flip(store.getAdvisory(a.id))).toMatchObject({ _tag: "CorruptEntry", key: keys.data(a.id) })
+              expect(yield* Effect.flip(store.getByPackage("npm", "ct-marker"))).toMatchObject({
+                _tag: "CorruptEntry",
+                key: keys.data(a.id)
+              })
+              expect(yield* store.getBatch([b.id])).toEqual([b])
+            }
+          })))
+
+      test("trusted reads: unmarked (Rust-written) JSON with nulls is fully validated and read", () =>
+        withStore({}, (store, keys, kit) =>
+          Effect.gen(function*() {
+            const a = variant(base, "GHSA-ct-marker-5", [["npm", "ct-marker"]])
+            yield* store.upsertBatch([a], "osv")
+            const json = JSON.parse(JSON.stringify(a))
+            const rust = {
+              ...json,
+              withdrawn: null,
+              upstream: null,
+              affected: [{ ...json.affected[0], versions: null, package: { ...json.affected[0].package, purl: null } }]
+            }
+            yield* kit.writeRaw(keys.data(a.id), yield* makeZstd(3).compress(enc.encode(JSON.stringify(rust))))
+            expect(yield* store.getAdvisory(a.id)).toEqual(Option.some(a))
+            expect(yield* store.getByPackage("npm", "ct-marker")).toEqual([a])
           })))
 
       test("corrupt enrichment, OSS Index and sync timestamp values fail with CorruptEntry naming the key", () =>

@@ -94,10 +94,33 @@ export const validateAdvisory = (advisory: Advisory): Effect.Effect<Advisory, In
     ? Effect.fail(InvalidInput.of("advisory.id", String(advisory?.id), "must be a string"))
     : Effect.as(PackageKey.validateAdvisoryId(advisory.id, "advisory.id"), advisory)
 
+/**
+ * The format marker of advisory values this library writes: JSON whitespace (tab, newline, tab)
+ * before the JSON text. `JSON.stringify` never starts with whitespace, and any JSON parser
+ * (the Rust crate's serde_json included) skips it, so marked values stay plain JSON. Only values
+ * whose `JSON.parse` equals their Schema decode carry it (see `prepareAdvisory`): reads of marked
+ * bytes replace the Schema with a structural check (src/internal/store/decode.ts).
+ */
+export const trustedMarker = "\t\n\t"
+
+/** A `null` JSON literal as `JSON.stringify` writes it (the same text inside a string only costs the marker). */
+const nullLiteral = /[:[,]null[,\]}]/
+
+/**
+ * `true` when decoding `json` (the JSON text of `advisory`) with the schema returns what `JSON.parse`
+ * returns: no `null` (nullable optionals decode as absent) and no enrichment lacking `is_kev` (it
+ * defaults to `false`).
+ */
+const decodesToItself = (advisory: Advisory, json: string): boolean =>
+  !nullLiteral.test(json) && (advisory.enrichment === undefined || typeof advisory.enrichment.is_kev === "boolean")
+
 /** An advisory checked before writing, with its JSON text and index suffixes computed once. */
 export interface PreparedAdvisory {
   readonly advisory: Advisory
-  /** `JSON.stringify(advisory)`: Advisory's Type and Encoded forms are identical, and a schema encode costs ~80µs. */
+  /**
+   * `JSON.stringify(advisory)` (Advisory's Type and Encoded forms are identical, and a schema encode
+   * costs ~80µs), preceded by `trustedMarker` when it decodes to itself.
+   */
   readonly json: string
   readonly suffixes: ReadonlyArray<string>
 }
@@ -113,7 +136,14 @@ export const prepareAdvisory = (advisory: Advisory): Effect.Effect<PreparedAdvis
       : validateAdvisory(advisory),
     (valid) =>
       Effect.try({
-        try: () => ({ advisory: valid, json: JSON.stringify(valid), suffixes: indexSuffixes(valid) }),
+        try: () => {
+          const json = JSON.stringify(valid)
+          return {
+            advisory: valid,
+            json: decodesToItself(valid, json) ? trustedMarker + json : json,
+            suffixes: indexSuffixes(valid)
+          }
+        },
         catch: (error) => InvalidInput.of("advisory", valid.id, `not an OSV document: ${String(error)}`)
       })
   )
