@@ -16,7 +16,7 @@
  */
 import { Effect, Either } from "effect"
 import { advisoryFromBytes } from "../src/internal/store/decode.js"
-import * as Codec from "../src/internal/storeCodec.js"
+import * as Codec from "../src/internal/store/storeCodec.js"
 import { osvRecords } from "./utils/osvCorpus.js"
 import { dataDir } from "./utils/osvZip.js"
 import { emitFigure, environmentLine, ratio, row, scaled } from "./utils/report.js"
