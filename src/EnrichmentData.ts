@@ -32,11 +32,3 @@ export class EnrichmentData extends Schema.Class<EnrichmentData>("vulnera-adviso
   /** When this entry was written (RFC 3339). */
   updatedAt: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("updated_at"))
 }) {}
-
-/**
- * JSON text codec for stored entries.
- *
- * @since 0.1.0
- * @category Codecs
- */
-export const EnrichmentDataFromJson = Schema.parseJson(EnrichmentData)

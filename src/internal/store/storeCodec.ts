@@ -13,20 +13,7 @@ import * as PackageKey from "../../PackageKey.js"
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder("utf-8", { fatal: true })
 
-const encodeAdvisorySync = Schema.encodeSync(Advisory)
 const decodeAdvisoryEither = Schema.decodeUnknownEither(Advisory)
-
-/** JSON bytes of an advisory; an advisory that does not match the schema is `InvalidInput`. */
-export const advisoryToBytes = (advisory: Advisory): Effect.Effect<Uint8Array, InvalidInput> =>
-  Effect.try({
-    try: () => textEncoder.encode(JSON.stringify(encodeAdvisorySync(advisory))),
-    catch: (error) =>
-      InvalidInput.of(
-        "advisory",
-        typeof advisory?.id === "string" ? advisory.id : "<no id>",
-        error instanceof Error ? error.message : String(error)
-      )
-  })
 
 /** Parses JSON bytes read from `key`; anything unreadable is a `CorruptEntry` naming the key. */
 export const jsonFromBytes = (key: string, bytes: Uint8Array): Effect.Effect<unknown, CorruptEntry> =>
