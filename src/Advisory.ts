@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { isCve } from "./PackageKey.js"
 
 /** Fields this model does not know are kept as they are. */
 const Rest = Schema.Record({ key: Schema.String, value: Schema.Unknown })
@@ -293,7 +294,7 @@ export const ids = (advisory: Advisory): ReadonlyArray<string> =>
  */
 export const cveIds = (advisory: Advisory): ReadonlyArray<string> =>
   Array.from(
-    new Set(ids(advisory).filter((id) => /^CVE-\d{4}-\d{4,}$/i.test(id)).map((id) => id.toUpperCase()))
+    new Set(ids(advisory).map((id) => id.toUpperCase()).filter(isCve))
   )
 
 /**
