@@ -33,6 +33,7 @@ import { useRedisServer } from "./utils/redis.js"
 import { writeZip } from "./utils/zip.js"
 import { cycloneDxErrors, sarifErrors } from "./utils/reportSchemas.js"
 import {
+  expectOracleFindings,
   npmOracleAffected,
   snapshotOracleLayer,
   snapshotDir,
@@ -124,26 +125,13 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
 
   it.effect("in memory: scan --demo --json of the bundled lockfile reports exactly the oracle's findings; exit 1 at --fail-on any", () =>
     Effect.gen(function*() {
-      const manager = yield* VulnerabilityManager.VulnerabilityManager
       const run = yield* cli(["scan", lockfilePath, "--demo", "--json"])
       expect(run.code).toBe(1)
       const report = json(run)
-      const lockfile = snapshotLockfile()
-      expect(report.summary.dependencies).toBe(lockfile.length)
-      let findings = 0
-      for (const { name, version } of lockfile) {
-        const result = report.results.find((r: any) => r.name === name && r.version === version)
-        expect(result, `${name}@${version}`).toBeDefined()
-        const all = yield* manager.query("npm", name)
-        const expected = npmOracleAffected(all, name, version)
-        expect(result.findings.map((f: any) => f.id).sort()).toEqual(expected)
-        for (const finding of result.findings) {
-          checkFinding(finding, all.find((a) => a.id === finding.id)!, PackageKey.unsafeMake("npm", name))
-        }
-        findings += expected.length
-      }
+      const findings = yield* expectOracleFindings(report, (finding, all, name) =>
+        checkFinding(finding, all.find((a) => a.id === finding.id)!, PackageKey.unsafeMake("npm", name))
+      )
       expect(report.summary.findings).toBe(findings)
-      expect(findings).toBeGreaterThan(5)
       // The KEV-listed jquery advisory (CVE-2020-11023) is flagged.
       const jquery = report.results.find((r: any) => r.name === "jquery")
       expect(jquery.findings.some((f: any) => f.kev && f.aliases.includes("CVE-2020-11023"))).toBe(true)

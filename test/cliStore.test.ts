@@ -13,9 +13,8 @@ import { Effect } from "effect"
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as VulnerabilityManager from "../src/VulnerabilityManager.js"
 import { useCli } from "./utils/cli.js"
-import { npmOracleAffected, snapshotDir, snapshotLockfile, snapshotOracleLayer, snapshotUrls } from "./utils/snapshot.js"
+import { expectOracleFindings, snapshotDir, snapshotOracleLayer, snapshotUrls } from "./utils/snapshot.js"
 
 const { cacheHome, cli, json, noStackTrace } = useCli({ beforeAll, afterAll })
 
@@ -34,23 +33,6 @@ const mixedPurls = () => {
   writeFileSync(join(dir, "purls.txt"), "pkg:pypi/jinja2@2.4.1\npkg:npm/lodash@4.17.21\n")
   return { path: join(dir, "purls.txt"), dispose: () => rmSync(dir, { recursive: true, force: true }) }
 }
-
-/** Every dependency of the bundled lockfile has exactly the oracle's findings. */
-const expectOracleFindings = (report: any) =>
-  Effect.gen(function*() {
-    const manager = yield* VulnerabilityManager.VulnerabilityManager
-    const lockfile = snapshotLockfile()
-    expect(report.summary.dependencies).toBe(lockfile.length)
-    let findings = 0
-    for (const { name, version } of lockfile) {
-      const result = report.results.find((r: any) => r.name === name && r.version === version)
-      expect(result, `${name}@${version}`).toBeDefined()
-      const expected = npmOracleAffected(yield* manager.query("npm", name), name, version)
-      expect(result.findings.map((f: any) => f.id).sort()).toEqual(expected)
-      findings += expected.length
-    }
-    expect(findings).toBeGreaterThan(5)
-  })
 
 layer(snapshotOracleLayer(["npm"]), { timeout: 300_000 })("vulnera: the store between processes", (it) => {
   it.effect("default store: sync in one process, scan in the next finds the oracle's advisories; an unsynced ecosystem is not covered", () =>

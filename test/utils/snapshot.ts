@@ -2,6 +2,7 @@
  * The bundled offline snapshot (examples/data: real OSV records in OSV's bulk layout, a KEV subset,
  * an EPSS subset) as `file://` URLs, and independent readers of it used as test oracles.
  */
+import { expect } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import * as semver from "semver"
@@ -124,3 +125,29 @@ export const snapshotOracleLayer = (ecosystems: ReadonlyArray<string>) =>
     ),
     Layer.orDie
   )
+
+/**
+ * Checks a `scan --json` report of the bundled lockfile: every dependency is in it with exactly
+ * the oracle's findings (`npmOracleAffected` over the manager's advisories). `onFinding` checks
+ * each reported finding further. Returns the number of findings.
+ */
+export const expectOracleFindings = (
+  report: any,
+  onFinding: (finding: any, advisories: ReadonlyArray<Advisory>, name: string) => void = () => {}
+) =>
+  Effect.gen(function*() {
+    const manager = yield* VulnerabilityManager.VulnerabilityManager
+    const lockfile = snapshotLockfile()
+    expect(report.summary.dependencies).toBe(lockfile.length)
+    let findings = 0
+    for (const { name, version } of lockfile) {
+      const result = report.results.find((r: any) => r.name === name && r.version === version)
+      expect(result, `${name}@${version}`).toBeDefined()
+      const all = yield* manager.query("npm", name)
+      expect(result.findings.map((f: any) => f.id).sort()).toEqual(npmOracleAffected(all, name, version))
+      for (const finding of result.findings) onFinding(finding, all, name)
+      findings += result.findings.length
+    }
+    expect(findings).toBeGreaterThan(5)
+    return findings
+  })
