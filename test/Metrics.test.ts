@@ -10,6 +10,18 @@ import * as MemoryStore from "../src/MemoryStore.js"
 import { StoreError } from "../src/Errors.js"
 import { VulnerabilityManager } from "../src/VulnerabilityManager.js"
 import { withStore } from "./utils/managerLayers.js"
+import { documentedMetrics, documentedSpans, isDocumentedSpan } from "./utils/observabilityDocs.js"
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** Every TypeScript file under src/, as text. */
+const sources = (): ReadonlyArray<string> => {
+  const dir = fileURLToPath(new URL("../src", import.meta.url))
+  return (readdirSync(dir, { recursive: true, encoding: "utf8" }) as Array<string>)
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => readFileSync(join(dir, file), "utf8"))
+}
 
 const counter = (metric: Metric.Metric.Counter<number>) => Effect.map(Metric.value(metric), (state) => state.count)
 
@@ -48,4 +60,17 @@ describe("Metrics", () => {
       expect((yield* counter(errors)) - errorsBefore).toBe(1)
     }))
 
+  it("the README lists exactly the metrics and the spans the code records", () => {
+    const text = sources().join("\n")
+    const metrics = new Set(Array.from(text.matchAll(/Metric\.\w+\(\s*"(vulnera_\w+)"/g), (m) => m[1]!))
+    expect(metrics.size).toBeGreaterThan(0)
+    expect(new Set(documentedMetrics())).toEqual(metrics)
+
+    const spans = new Set(Array.from(text.matchAll(/withSpan\(\s*"([^"]+)"/g), (m) => m[1]!))
+    const documented = documentedSpans()
+    expect([...spans].filter((name) => !isDocumentedSpan(documented, name))).toEqual([])
+    // Store operations are named at run time (`AdvisoryStore.${operation}`), in the store core.
+    expect(text).toContain("`AdvisoryStore.${name}`")
+    expect(documented.filter((name) => name !== "AdvisoryStore.<operation>" && !spans.has(name))).toEqual([])
+  })
 })

@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { MemoryStore, VulnerabilityManager } from "../src/index.js"
 import { useRedisServer } from "./utils/redis.js"
+import { documentedMetrics, documentedSpans, isDocumentedSpan } from "./utils/observabilityDocs.js"
 import { snapshotEpss, snapshotIds, snapshotKev, snapshotUrls } from "./utils/snapshot.js"
 import * as Node from "../src/node.js"
 
@@ -208,5 +209,55 @@ describe.concurrent("examples", () => {
       expect(lineOf(run, "cleaned up: ")).toBe(
         `cleaned up: ${n} demo advisories and the sync timestamps removed, 0 left under vulnera-example-scale-out`
       )
+    }))
+
+  it.effect("opentelemetry: every documented metric and the key spans arrive in the in-memory exporters, with the workload's values", () =>
+    Effect.gen(function*() {
+      const run = yield* runExample("opentelemetry")
+      expectSuccess(run)
+      // `span <name> ×<count>` and `metric <name> <attributes JSON> value=<n>|count=<n>` lines.
+      const spans = new Map(run.lines.flatMap((l) => {
+        const match = /^span (\S+(?: \S+)?) ×(\d+)$/.exec(l)
+        return match ? [[match[1]!, Number(match[2])] as const] : []
+      }))
+      const points = run.lines.flatMap((l) => {
+        const match = /^metric (\S+) (\{.*\}) (?:value|count)=(\d+)$/.exec(l)
+        return match ? [{ name: match[1]!, attributes: JSON.parse(match[2]!) as Record<string, string>, value: Number(match[3]) }] : []
+      })
+      const value = (name: string, attributes: Record<string, string>) =>
+        points.find((p) => p.name === name && Object.entries(attributes).every(([k, v]) => p.attributes[k] === v))?.value
+
+      expect(new Set(points.map((p) => p.name))).toEqual(new Set(documentedMetrics()))
+      expect(value("vulnera_sync_records_total", { unit: "osv.npm" })).toBe(npmRecords())
+      expect(value("vulnera_sync_failures_total", { unit: "osv.hackage" })).toBe(1)
+      expect(points.filter((p) => p.name === "vulnera_sync_failures_total")).toHaveLength(1)
+      expect(value("vulnera_query_duration_ms", { operation: "queryEnriched" })).toBe(1)
+      expect(value("vulnera_query_duration_ms", { operation: "queryBatch" })).toBe(1)
+      expect(value("vulnera_ossindex_cache_misses_total", {})).toBe(1)
+      expect(value("vulnera_ossindex_cache_hits_total", {})).toBe(1)
+      expect(value("vulnera_store_errors_total", { operation: "getByPackage", kind: "InvalidInput" })).toBe(1)
+
+      // Three OSV units (npm, PyPI, the missing Hackage), each fetched once.
+      expect(spans.get("Sync.syncAll")).toBe(1)
+      expect(spans.get("Sync.syncUnit")).toBe(3)
+      expect(spans.get("OsvSource.fetch")).toBe(3)
+      for (
+        const name of [
+          "KevSource.fetchCatalog",
+          "EpssSource.bulk",
+          "OssIndexSource.componentReports",
+          "vulnera.fetch",
+          "AdvisoryStore.upsertBatch",
+          "AdvisoryStore.getByPackage",
+          "VulnerabilityManager.syncEnrichment",
+          "VulnerabilityManager.matches",
+          "VulnerabilityManager.queryEnriched",
+          "VulnerabilityManager.queryBatch",
+          "VulnerabilityManager.queryOssIndex"
+        ]
+      ) expect(spans.get(name), name).toBeGreaterThanOrEqual(1)
+      // Every span the library exported is documented (`http.client` spans are @effect/platform's own).
+      const documented = documentedSpans()
+      expect([...spans.keys()].filter((name) => !name.startsWith("http.client") && !isDocumentedSpan(documented, name))).toEqual([])
     }))
 })
