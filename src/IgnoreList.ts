@@ -19,9 +19,10 @@
  *
  * @since 0.1.0
  */
-import { FileSystem } from "@effect/platform"
+import type { FileSystem } from "@effect/platform"
 import { Effect, Either, Predicate, Schema } from "effect"
 import { parse as parseToml, TomlError } from "smol-toml"
+import { fileSystem } from "./internal/platform.js"
 import * as PackageKey from "./PackageKey.js"
 
 /**
@@ -178,7 +179,7 @@ export const load = (
   files: ReadonlyArray<string>
 ): Effect.Effect<IgnoreList, IgnoreFileError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
+    const fs = yield* fileSystem
     const lists = yield* Effect.forEach(files, (file) =>
       fs.readFileString(file).pipe(
         Effect.mapError((e) => new IgnoreFileError({ file, detail: `cannot read: ${e.message}` })),

@@ -24,14 +24,14 @@
  *
  * @since 0.1.0
  */
-import { FileSystem } from "@effect/platform"
-import type { HttpClient } from "@effect/platform"
+import type { FileSystem, HttpClient } from "@effect/platform"
 import { Config, Context, Duration, Effect, Either, Layer, Option, ParseResult, Schema, Stream } from "effect"
 import { Advisory } from "./Advisory.js"
 import type { AdvisorySource } from "./AdvisorySource.js"
 import { SourceItem } from "./AdvisorySource.js"
 import { ConfigurationError, DecodeError, SourceError } from "./Errors.js"
 import { load, loadWith, optional } from "./internal/config.js"
+import { fileSystem } from "./internal/platform.js"
 import { urlConfig } from "./internal/sources/sources.js"
 import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
 import type { Fetcher } from "./internal/sources/fetch.js"
@@ -251,7 +251,7 @@ export const make = (
   Effect.gen(function*() {
     const config = yield* resolveOptions(options)
     const fetcher = yield* makeFetcher
-    const fs = yield* FileSystem.FileSystem
+    const fs = yield* fileSystem
     return fromParts(config, fetcher, fs)
   })
 

@@ -3,13 +3,13 @@
  * typed `SourceError`s (status, `Retry-After`, retryable) and the shared retry policy. Every source
  * (OSV, KEV, EPSS, OSS Index) goes through here, so error classification is the same everywhere.
  */
-import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientError, HttpClientResponse } from "@effect/platform"
+import type { FileSystem, HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { Duration, Effect, Redacted, Sink, Stream } from "effect"
 import { fileURLToPath } from "node:url"
 import { DecodeError, SourceError } from "../../Errors.js"
 import { retryTransient } from "../../Retry.js"
 import { redactUrl } from "../config.js"
+import { platform } from "../platform.js"
 import { basicAuthSecrets, sanitizeForDisplay } from "../sanitize.js"
 
 /** Options of one fetch. */
@@ -214,13 +214,14 @@ const defaultTimeout: Duration.DurationInput = "30 seconds"
 /** Builds a `Fetcher` from the platform's `HttpClient` and `FileSystem`. */
 export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | FileSystem.FileSystem> = Effect.gen(
   function*() {
-    const client = yield* HttpClient.HttpClient
-    const fs = yield* FileSystem.FileSystem
+    const { FileSystem: FileSystemModule, HttpClient: HttpClientModule, HttpClientRequest: Request } = yield* platform
+    const client = yield* HttpClientModule.HttpClient
+    const fs = yield* FileSystemModule.FileSystem
 
     const prepare = (request: HttpClientRequest.HttpClientRequest, options: FetchOptions | undefined) => {
-      let r = HttpClientRequest.setHeaders(request, { "user-agent": "vulnera-advisor-ts", ...options?.headers })
+      let r = Request.setHeaders(request, { "user-agent": "vulnera-advisor-ts", ...options?.headers })
       if (options?.basicAuth) {
-        r = HttpClientRequest.basicAuth(r, options.basicAuth.user, Redacted.value(options.basicAuth.password))
+        r = Request.basicAuth(r, options.basicAuth.user, Redacted.value(options.basicAuth.password))
       }
       return r
     }
@@ -263,7 +264,7 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
     const bytes: Fetcher["bytes"] = (source, url, options) =>
       isFileUrl(url)
         ? readFile(source, url)
-        : execute(source, url, HttpClientRequest.get(url), options, (r) =>
+        : execute(source, url, Request.get(url), options, (r) =>
           Effect.map(r.arrayBuffer, (b) => new Uint8Array(b)))
 
     const text: Fetcher["text"] = (source, url, options) =>
@@ -291,9 +292,9 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
         execute(
           source,
           url,
-          HttpClientRequest.post(url).pipe(
-            HttpClientRequest.bodyUnsafeJson(body),
-            HttpClientRequest.setHeader("accept", "application/json")
+          Request.post(url).pipe(
+            Request.bodyUnsafeJson(body),
+            Request.setHeader("accept", "application/json")
           ),
           options,
           (r) => r.text
@@ -311,7 +312,7 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
         : execute(
           source,
           url,
-          HttpClientRequest.get(url),
+          Request.get(url),
           { timeout: "10 minutes", ...options },
           (response) =>
             lengthCheckedStream(source, url, response).pipe(
@@ -325,7 +326,7 @@ export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | 
       isFileUrl(url)
         ? fs.stream(fileURLToPath(url)).pipe(Stream.mapError(ioError(source, url)))
         : Stream.unwrapScoped(
-          client.execute(prepare(HttpClientRequest.get(url), options)).pipe(
+          client.execute(prepare(Request.get(url), options)).pipe(
             Effect.mapError(transportError(source, url)),
             Effect.flatMap((response) =>
               response.status >= 200 && response.status < 300
