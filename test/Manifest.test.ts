@@ -548,6 +548,24 @@ describe("the other formats", () => {
       expect(broken.reason).toBe("Invalid")
       expect(broken.line).toBe(3)
     }))
+
+  it.effect("CycloneDX XML: predefined entities are decoded (`&amp;` in a PURL), DTD entities are never expanded", () =>
+    Effect.gen(function*() {
+      const bom = yield* Manifest.parse(
+        [
+          '<?xml version="1.0"?>',
+          '<!DOCTYPE bom [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+          '<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components>',
+          "  <component><name>left-pad &b;</name><version>1.3.0</version><purl>pkg:npm/left-pad@1.3.0?a=1&amp;b=2</purl></component>",
+          "  <component><name>x</name><version>1</version></component>",
+          "</components></bom>"
+        ].join("\n"),
+        "bom.xml"
+      )
+      expect(bom.format).toBe("cyclonedx-xml")
+      expect(bom.dependencies.map((d) => [d.purl, d.line])).toEqual([["pkg:npm/left-pad@1.3.0?a=1&b=2", 4]])
+      expect(bom.skipped.map((s) => s.text)).toEqual(["x 1"])
+    }))
 })
 
 describe("scanDirectory", () => {

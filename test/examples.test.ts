@@ -39,7 +39,7 @@ const cleanEnv = (): Record<string, string> =>
 const text = (stream: Stream.Stream<Uint8Array, unknown>) =>
   Stream.runCollect(Stream.decodeText(stream)).pipe(Effect.map((chunks) => Chunk.join(chunks, "")))
 
-/** Runs `npx tsx examples/<name>.ts` to completion (killed after 50 s). */
+/** Runs `npx tsx examples/<name>.ts` to completion (killed after 120 s: a guard against a hang, generous because the eight run at once). */
 const runExample = (name: string, env: Record<string, string> = {}) =>
   Effect.scoped(Effect.gen(function*() {
     const command = Command.make("npx", "--no", "tsx", `examples/${name}.ts`).pipe(
@@ -52,7 +52,7 @@ const runExample = (name: string, env: Record<string, string> = {}) =>
     })
     return { exitCode, stdout, stderr, lines: stdout.split("\n").filter((l) => l.trim() !== "") } satisfies Run
   })).pipe(
-    Effect.timeoutFail({ duration: "50 seconds", onTimeout: () => new Error(`examples/${name}.ts did not finish within 50 s`) }),
+    Effect.timeoutFail({ duration: "120 seconds", onTimeout: () => new Error(`examples/${name}.ts did not finish within 120 s`) }),
     Effect.provide(NodeContext.layer)
   )
 

@@ -1,5 +1,5 @@
 /**
- * Maven pom.xml (through `fast-xml-parser`) and Gradle's gradle.lockfile (a line format).
+ * Maven pom.xml (through `@rgrove/parse-xml`) and Gradle's gradle.lockfile (a line format).
  *
  * A pom.xml is read on its own, with no network: declared versions, with `${...}` properties
  * resolved from the file's `<properties>` and `project.*` values. A version that needs a parent POM

@@ -1,7 +1,7 @@
 /**
  * SBOMs and PURL lists: every component is checked through its Package URL (`Purl`, on
  * `packageurl-js`). CycloneDX JSON and SPDX JSON through `jsonc-parser` (strict), CycloneDX XML
- * through `fast-xml-parser`. A component without a PURL, or with a PURL without a version, is
+ * through `@rgrove/parse-xml`. A component without a PURL, or with a PURL without a version, is
  * skipped; a malformed PURL in an SBOM is skipped with the parser's reason (the SBOM is otherwise
  * readable), in a PURL list it fails the file (a list is nothing but PURLs). A PURL list may also hold
  * `git+<repository URL>@<tag or commit>` lines (git repository queries).
