@@ -214,6 +214,7 @@ const defaultTimeout: Duration.DurationInput = "30 seconds"
 /** Builds a `Fetcher` from the platform's `HttpClient` and `FileSystem`. */
 export const makeFetcher: Effect.Effect<Fetcher, never, HttpClient.HttpClient | FileSystem.FileSystem> = Effect.gen(
   function*() {
+    // Loaded here rather than imported: @effect/platform is an optional peer (internal/platform.ts).
     const { FileSystem: FileSystemModule, HttpClient: HttpClientModule, HttpClientRequest: Request } = yield* platform
     const client = yield* HttpClientModule.HttpClient
     const fs = yield* FileSystemModule.FileSystem
