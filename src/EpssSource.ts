@@ -26,13 +26,13 @@
 import type { FileSystem, HttpClient } from "@effect/platform"
 import { Config, Context, Data, Effect, Either, Layer, Schema, Stream } from "effect"
 import type { Duration } from "effect"
+import { validateCve } from "./Advisory.js"
 import { ConfigurationError, DecodeError, type InvalidInput, type SourceError } from "./Errors.js"
 import { bulkStream } from "./internal/sources/epssBulk.js"
 import type { BulkMetadata } from "./internal/sources/epssCsv.js"
 import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
 import { load, loadWith } from "./internal/config.js"
 import { describeParseError, joinUrl, urlConfig, validateUrl } from "./internal/sources/sources.js"
-import * as PackageKey from "./PackageKey.js"
 
 /**
  * The current daily bulk file.
@@ -262,7 +262,7 @@ export const make = (
 
     const scores: EpssSourceShape["scores"] = (input) =>
       Effect.gen(function*() {
-        const requested = Array.from(new Set(yield* Effect.forEach(input, (cve) => PackageKey.validateCve(cve))))
+        const requested = Array.from(new Set(yield* Effect.forEach(input, (cve) => validateCve(cve))))
         const groups = chunkCves(requested, maxCves)
         const outcomes = yield* Effect.forEach(groups, (group) => Effect.either(fetchGroup(group)))
         const found: Array<ApiScore> = []

@@ -18,11 +18,11 @@
 import type { FileSystem, HttpClient } from "@effect/platform"
 import { Config, Context, Effect, Either, Layer, Predicate, Schema } from "effect"
 import type { Duration } from "effect"
+import { isCve } from "./Advisory.js"
 import { type ConfigurationError, DecodeError, type SourceError } from "./Errors.js"
 import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
 import { load, loadWith } from "./internal/config.js"
 import { describeParseError, urlConfig, validateUrl } from "./internal/sources/sources.js"
-import * as PackageKey from "./PackageKey.js"
 
 /**
  * The official catalog location.
@@ -65,7 +65,7 @@ export const KevDate = Schema.String.pipe(
  * @category Schemas
  */
 export const KevCveId = Schema.String.pipe(
-  Schema.filter((s) => PackageKey.isCve(s) || `expected a CVE id (CVE-YYYY-NNNN...), got ${JSON.stringify(s)}`)
+  Schema.filter((s) => isCve(s) || `expected a CVE id (CVE-YYYY-NNNN...), got ${JSON.stringify(s)}`)
 )
 
 /**

@@ -25,12 +25,11 @@ import type { FileSystem, HttpClient } from "@effect/platform"
 import { Config, Context, Effect, Either, Layer, Option, Predicate, Redacted, Schema } from "effect"
 import type { Duration } from "effect"
 import { PackageURL } from "packageurl-js"
-import type { Advisory, Affected, Reference, SeverityScore } from "./Advisory.js"
+import { type Advisory, type Affected, isCve, type Reference, type SeverityScore } from "./Advisory.js"
 import { ConfigurationError, DecodeError, type InvalidInput, type SourceError } from "./Errors.js"
 import { load, loadWith, optional } from "./internal/config.js"
 import { makeFetcher } from "./internal/sources/fetch.js"
 import { describeParseError, joinUrl, urlConfig, validateUrl } from "./internal/sources/sources.js"
-import * as PackageKey from "./PackageKey.js"
 import * as Purl from "./Purl.js"
 
 /** The official OSS Index base URL. @since 0.1.0 @category Defaults */
@@ -189,7 +188,7 @@ const normalizeCve = (value: string | undefined): Option.Option<string> => {
   if (value === undefined) return Option.none()
   const upper = value.trim().toUpperCase()
   const prefixed = upper.startsWith("CVE-") ? upper : `CVE-${upper}`
-  return PackageKey.isCve(prefixed) ? Option.some(prefixed) : Option.none()
+  return isCve(prefixed) ? Option.some(prefixed) : Option.none()
 }
 
 /** `CWE-79` from `CWE-79`, `cwe79` or `79`; other spellings are kept as given. */
