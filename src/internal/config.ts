@@ -1,52 +1,18 @@
 /**
- * Reading environment variables through Effect's `Config` (so tests can swap the
- * `ConfigProvider`), with validation errors that name the variable and the bad value.
+ * Reading configuration through Effect's `Config` (so tests can swap the `ConfigProvider`), with
+ * errors that name the variable and the bad value (secrets never, URL credentials masked).
  *
  * The one config idiom: every module describes its options as a `Config.Config<Options>` built
  * from `Config` combinators (`Config.integer`, `Config.validate`, `Config.redacted`,
- * `withDefault`), named by environment variable; `layerConfig(config)` loads it with `load`, and
- * `layer(options)` validates code options with the same `Config` (`loadWith`), so the rules exist once.
+ * `withDefault`), keyed by environment variable (an option with no variable is keyed
+ * `<Module>.<option>`, which no environment sets). `layerConfig(config)` loads one with `load`;
+ * `layer(options)` passes code options through the same `Config` (`fromValues`) and
+ * `layerFromEnv(overrides)` reads the environment with the overrides in front (`loadWith`), so each
+ * rule is written once. A value that fails is a `ConfigurationError`, never "unset".
  */
 import { Config, ConfigError, ConfigProvider, Effect, Either, Option, Redacted } from "effect"
 import { ConfigurationError } from "../Errors.js"
 import { secretParameter } from "./sanitize.js"
-
-/** A raw optional string variable; empty strings count as unset. */
-export const stringVar = (name: string): Effect.Effect<Option.Option<string>> =>
-  Config.option(Config.string(name)).pipe(
-    Effect.orElseSucceed(() => Option.none<string>()),
-    Effect.map(Option.filter((s) => s.trim().length > 0))
-  )
-
-/** A secret optional variable; its value never appears in errors. */
-export const secretVar = (name: string): Effect.Effect<Option.Option<Redacted.Redacted<string>>> =>
-  stringVar(name).pipe(Effect.map(Option.map((s) => Redacted.make(s))))
-
-/** An optional integer variable within [min, max]. */
-export const integerVar = (
-  name: string,
-  bounds: { readonly min: number; readonly max: number }
-): Effect.Effect<Option.Option<number>, ConfigurationError> =>
-  stringVar(name).pipe(
-    Effect.flatMap(
-      Option.match({
-        onNone: () => Effect.succeed(Option.none<number>()),
-        onSome: (raw) => {
-          const trimmed = raw.trim()
-          const n = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
-          return Number.isSafeInteger(n) && n >= bounds.min && n <= bounds.max
-            ? Effect.succeed(Option.some(n))
-            : Effect.fail(
-              new ConfigurationError({
-                variable: name,
-                value: raw,
-                detail: `expected an integer between ${bounds.min} and ${bounds.max}`
-              })
-            )
-        }
-      })
-    )
-  )
 
 /**
  * Masks the credentials (user and password) and secret-looking query parameters (token, key,
@@ -76,7 +42,7 @@ export const configurationErrorOf = (error: ConfigError.ConfigError): Configurat
 }
 
 /** Variables whose values never appear in errors. */
-const secretVariables = new Set(["REDIS_URL", "OSSINDEX_TOKEN"])
+const secretVariables: ReadonlySet<string> = new Set(["REDIS_URL", "OSSINDEX_TOKEN"])
 
 /**
  * Loads `config` through the current `ConfigProvider`; a failure is a `ConfigurationError` naming
@@ -115,6 +81,28 @@ export const loadWith = <A>(
     return Effect.withConfigProvider(load(config), provider)
   })
 
+/**
+ * Validates values given in code (keyed by variable, e.g. from `keyedBy`) with `config`, ignoring
+ * the environment: what is not given takes the `Config`'s defaults. Errors name the key.
+ */
+export const fromValues = <A>(
+  config: Config.Config<A>,
+  values: Readonly<Record<string, unknown>>
+): Effect.Effect<A, ConfigurationError> =>
+  Effect.withConfigProvider(loadWith(config, values), ConfigProvider.fromMap(new Map()))
+
+/**
+ * Options keyed by their configuration key (`keys[option]`), for `loadWith`/`fromValues`; options
+ * without a key (durations, TLS objects) are left out.
+ */
+export const keyedBy = (keys: Readonly<Record<string, string>>, options: object): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(options).flatMap(([option, value]) => {
+      const key = keys[option]
+      return key === undefined ? [] : [[key, value]]
+    })
+  )
+
 /** An integer variable within [min, max]; the error says the range. */
 export const integerIn = (name: string, min: number, max: number): Config.Config<number> =>
   Config.integer(name).pipe(
@@ -130,7 +118,19 @@ export const matching = (name: string, pattern: RegExp, message: string): Config
 export const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
   Config.option(config).pipe(Config.map(Option.getOrUndefined))
 
-/** `Either` helper for `Config.mapOrFail`: `InvalidData` with `message` at the variable. */
-export const invalid = (message: string): Either.Either<never, ConfigError.ConfigError> =>
-  Either.left(ConfigError.InvalidData([], message))
+/**
+ * An optional text variable, trimmed; unset or blank is `None` (a blank variable is how shells
+ * unset one). A text value cannot be invalid, so nothing is ever dropped.
+ */
+export const optionalText = (name: string): Config.Config<Option.Option<string>> =>
+  Config.option(Config.string(name)).pipe(
+    Config.map(Option.flatMap((s) => (s.trim() === "" ? Option.none() : Option.some(s.trim()))))
+  )
+
+/**
+ * `Either` helper for `Config.mapOrFail`: `InvalidData` with `message` at the variable being
+ * mapped, or at `variable` for a rule over several variables (mapped over `Config.all`).
+ */
+export const invalid = (message: string, variable?: string): Either.Either<never, ConfigError.ConfigError> =>
+  Either.left(ConfigError.InvalidData(variable === undefined ? [] : [variable], message))
 
