@@ -103,14 +103,16 @@ describe("configuration", () => {
       }
     }), 60_000)
 
-  it.effect("a shown value is the raw one, with URL credentials masked; secret variables show none", () =>
+  it.effect("a shown value is the raw one, a URL with its credentials masked; a secret that is not a URL is never shown", () =>
     Effect.gen(function*() {
       const osv = (yield* buildError(readers.osv, { VULNERA__SOURCES__OSV_URL: `ftp://mirror:${secret}@example.com/osv` })) as ConfigurationError
       expect(osv.value).toBe("ftp://<redacted>:<redacted>@example.com/osv")
       const level = (yield* buildError(readers.store, { VULNERA__STORE__COMPRESSION_LEVEL: "99" })) as ConfigurationError
       expect([level.value, level.detail]).toEqual(["99", "expected an integer between 1 and 22"])
       const redis = (yield* buildError(readers.redis, { REDIS_URL: `http://:${secret}@host:6379` })) as ConfigurationError
-      expect(redis.value).toBeUndefined()
+      expect(redis.value).toBe("http://:<redacted>@host:6379/")
+      const notUrl = (yield* buildError(readers.redis, { REDIS_URL: secret })) as ConfigurationError
+      expect([notUrl.variable, notUrl.value]).toEqual(["REDIS_URL", undefined])
       const missing = (yield* buildError(readers.redis, {})) as ConfigurationError
       expect(missing.variable).toBe("REDIS_URL")
     }))

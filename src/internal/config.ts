@@ -41,26 +41,24 @@ export const configurationErrorOf = (error: ConfigError.ConfigError): Configurat
   return new ConfigurationError({ variable: leaf.path.join(".") || "configuration", detail: leaf.message })
 }
 
-/** Variables whose values never appear in errors. */
+/** Variables whose values never appear in errors, except as a URL with its credentials masked. */
 const secretVariables: ReadonlySet<string> = new Set(["REDIS_URL", "OSSINDEX_TOKEN"])
+
+/** How a bad value is shown: a URL with credentials masked; a secret variable's other values not at all. */
+const shownValue = (variable: string, raw: string): string | undefined =>
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(raw.trim()) ? redactUrl(raw.trim()) : secretVariables.has(variable) ? undefined : raw
 
 /**
  * Loads `config` through the current `ConfigProvider`; a failure is a `ConfigurationError` naming
- * the variable and (unless it is a secret) the raw value, credentials in URLs masked.
+ * the variable and the raw value (`shownValue`: URL credentials masked, secrets never shown).
  */
 export const load = <A>(config: Config.Config<A>): Effect.Effect<A, ConfigurationError> =>
   Effect.catchAll(config, (error) => {
     const failure = configurationErrorOf(error)
-    if (secretVariables.has(failure.variable)) return Effect.fail(failure)
-    return Effect.flatMap(
-      Effect.option(Config.string(failure.variable)),
-      (raw) =>
-        Effect.fail(
-          Option.isSome(raw)
-            ? new ConfigurationError({ variable: failure.variable, value: /^[a-z][a-z0-9+.-]*:\/\//i.test(raw.value) ? redactUrl(raw.value) : raw.value, detail: failure.detail })
-            : failure
-        )
-    )
+    return Effect.flatMap(Effect.option(Config.string(failure.variable)), (raw) => {
+      const value = Option.isSome(raw) ? shownValue(failure.variable, raw.value) : undefined
+      return Effect.fail(value === undefined ? failure : new ConfigurationError({ ...failure, value }))
+    })
   })
 
 /**
