@@ -31,7 +31,7 @@ import { Advisory } from "./Advisory.js"
 import type { AdvisorySource } from "./AdvisorySource.js"
 import { SourceItem } from "./AdvisorySource.js"
 import { type ConfigurationError, DecodeError, SourceError } from "./Errors.js"
-import { fromValues, integerIn, invalid, keyedBy, load, loadWith, optional } from "./internal/config.js"
+import { fromValues, given, integerIn, invalid, keyedBy, load, loadWith, optional } from "./internal/config.js"
 import { urlConfig } from "./internal/sources/sources.js"
 import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
 import type { Fetcher } from "./internal/sources/fetch.js"
@@ -164,12 +164,8 @@ export const config: Config.Config<OsvSourceOptions> = Config.all({
 })
 
 /** The timeouts given in code (durations are typed, not read from text). */
-const timeoutsOf = (options: Partial<OsvSourceOptions>): Partial<OsvSourceOptions> =>
-  Object.fromEntries(
-    (["requestTimeout", "indexTimeout", "downloadTimeout"] as const).flatMap((key) =>
-      options[key] === undefined ? [] : [[key, options[key]]]
-    )
-  )
+const timeoutsOf = (options: Partial<OsvSourceOptions>) =>
+  given(options, ["requestTimeout", "indexTimeout", "downloadTimeout"])
 
 /**
  * Validates options given in code with `config` (defaults for the rest, never the environment);

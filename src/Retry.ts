@@ -20,7 +20,7 @@
  */
 import { Config, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { type ConfigurationError, isRetryable } from "./Errors.js"
-import { fromValues, integerIn, keyedBy, load, loadWith } from "./internal/config.js"
+import { given, integerIn, keyedBy, load, loadWith } from "./internal/config.js"
 
 /**
  * @since 0.1.0
@@ -90,30 +90,17 @@ export const config: Config.Config<RetryPolicyShape> = Config.all({
   jitter: Config.boolean(variables.jitter).pipe(Config.withDefault(defaults.jitter))
 })
 
-/** The settings that are text in the environment but typed values in code (taken as given). */
-const durationsOf = (policy: Partial<RetryPolicyShape>): Partial<RetryPolicyShape> =>
-  Object.fromEntries(
-    (["baseDelay", "maxDelay", "maxElapsed"] as const).flatMap((key) => policy[key] === undefined ? [] : [[key, policy[key]]])
-  )
+/** The durations given in code: typed values, taken as given. */
+const durationsOf = (policy: Partial<RetryPolicyShape>) => given(policy, ["baseDelay", "maxDelay", "maxElapsed"])
 
 /** `policy` without its durations, keyed by variable (durations given in code are not text). */
 const textual = (policy: Partial<RetryPolicyShape>) =>
   keyedBy({ maxRetries: variables.maxRetries, jitter: variables.jitter }, policy)
 
 /**
- * Validates a policy given in code (defaults for the rest, never the environment); a bad
- * `maxRetries` fails with `ConfigurationError` naming `VULNERA__RETRY__MAX_RETRIES`.
- *
- * @since 0.4.0
- * @category Constructors
- */
-export const make = (policy: Partial<RetryPolicyShape> = {}): Effect.Effect<RetryPolicyShape, ConfigurationError> =>
-  Effect.map(fromValues(config, textual(policy)), (valid) => ({ ...valid, ...durationsOf(policy) }))
-
-/**
- * A layer setting the retry policy given in code (unspecified fields keep their defaults). It
- * cannot fail: every typed value is a policy (`maxRetries` <= 0 disables retrying, durations are
- * typed), so there is nothing to validate; `make` checks a policy against `config`'s rules.
+ * A layer setting the retry policy given in code (unspecified fields keep their defaults). Unlike
+ * the other modules' `layer`, it cannot fail: every typed policy is one (`maxRetries` <= 0
+ * disables retrying, durations are typed values), so only text from a `Config` is checked.
  *
  * @since 0.1.0
  * @category Layers
@@ -122,14 +109,16 @@ export const layer = (policy: Partial<RetryPolicyShape>): Layer.Layer<RetryPolic
   Layer.succeed(RetryPolicy, { ...defaults, ...policy })
 
 /**
- * A layer from a `Config` of the policy (`Retry.config` by default); errors name the variable.
+ * A layer from a `Config` of the policy (`Retry.config` by default), then as `layer` (defaults for
+ * what the `Config` leaves out); errors name the variable.
  *
  * @since 0.4.0
  * @category Layers
  */
 export const layerConfig = (
   policy: Config.Config<Partial<RetryPolicyShape>> = config
-): Layer.Layer<RetryPolicy, ConfigurationError> => Layer.effect(RetryPolicy, Effect.flatMap(load(policy), make))
+): Layer.Layer<RetryPolicy, ConfigurationError> =>
+  Layer.effect(RetryPolicy, Effect.map(load(policy), (loaded) => ({ ...defaults, ...loaded })))
 
 /**
  * `Retry.config` from the environment; `overrides` win over it and pass the same rules.

@@ -101,6 +101,15 @@ export const keyedBy = (keys: Readonly<Record<string, string>>, options: object)
     })
   )
 
+/**
+ * The options among `names` that are set: typed values given in code (durations, TLS objects)
+ * that have no text form and are taken as they are.
+ */
+export const given = <A extends object, K extends keyof A>(options: A, names: ReadonlyArray<K>): Partial<Pick<A, K>> =>
+  Object.fromEntries(names.flatMap((name) => (options[name] === undefined ? [] : [[name, options[name]]]))) as Partial<
+    Pick<A, K>
+  >
+
 /** An integer variable within [min, max]; the error says the range. */
 export const integerIn = (name: string, min: number, max: number): Config.Config<number> =>
   Config.integer(name).pipe(
