@@ -8,8 +8,9 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
-import { isCve } from "./PackageKey.js"
+import { Effect, Schema } from "effect"
+import { InvalidInput } from "./Errors.js"
+import { identifierProblem } from "./internal/identifier.js"
 
 /** Fields this model does not know are kept as they are. */
 const Rest = Schema.Record({ key: Schema.String, value: Schema.Unknown })
@@ -305,3 +306,41 @@ export const cveIds = (advisory: Advisory): ReadonlyArray<string> =>
  */
 export const packages = (advisory: Advisory): ReadonlyArray<Package> =>
   (advisory.affected ?? []).flatMap((a) => (a.package ? [a.package] : []))
+
+/**
+ * Validates an advisory id: non-empty, at most 1024 characters, no whitespace or control
+ * characters. `field` names it in the `InvalidInput` (`id`, `advisory.id`).
+ *
+ * @since 0.4.0
+ * @category Validation
+ */
+export const validateAdvisoryId = (id: string, field = "id"): Effect.Effect<string, InvalidInput> => {
+  const error = identifierProblem(field, id) ?? (/\s/.test(id) ? InvalidInput.of(field, id, "contains whitespace") : undefined)
+  return error ? Effect.fail(error) : Effect.succeed(id)
+}
+
+const cvePattern = /^CVE-\d{4}-\d{4,}$/
+
+/**
+ * Whether a string is a CVE id as written canonically (upper case, `CVE-YYYY-NNNN...`). A plain
+ * predicate for hot loops (e.g. the 360k rows of the EPSS bulk file), where an Effect per value
+ * would dominate the cost; `validateCve` is the Effect form that also upper-cases.
+ *
+ * @since 0.4.0
+ * @category Validation
+ */
+export const isCve = (cve: string): boolean => cvePattern.test(cve)
+
+/**
+ * Validates and upper-cases a CVE id (`cve-2021-44228` → `CVE-2021-44228`): the key of
+ * enrichment data and of `syncEnrichmentWithCves`.
+ *
+ * @since 0.4.0
+ * @category Validation
+ */
+export const validateCve = (cve: string, field = "cve"): Effect.Effect<string, InvalidInput> => {
+  const upper = cve.trim().toUpperCase()
+  return isCve(upper)
+    ? Effect.succeed(upper)
+    : Effect.fail(InvalidInput.of(field, cve, "not a CVE id (expected CVE-YYYY-NNNN...)"))
+}

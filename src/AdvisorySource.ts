@@ -14,9 +14,9 @@
  * @since 0.1.0
  */
 import type { Option, Stream } from "effect"
-import { Data } from "effect"
+import { Data, Effect } from "effect"
 import type { Advisory } from "./Advisory.js"
-import type { DecodeError, SourceError } from "./Errors.js"
+import { type DecodeError, InvalidInput, type SourceError } from "./Errors.js"
 
 /**
  * One item of a source's stream.
@@ -61,4 +61,19 @@ export interface AdvisorySource {
     unit: string,
     since: Option.Option<Date>
   ) => Stream.Stream<SourceItem, SourceError | DecodeError>
+}
+
+/**
+ * Validates a sync source or unit name (e.g. `osv`, `osv.npm`, `kev`): 1-128 characters of
+ * letters, digits, `.`, `_` or `-`. Names are case-insensitive: the result is lower-cased, as
+ * stored.
+ *
+ * @since 0.4.0
+ * @category Validation
+ */
+export const validateSourceName = (source: string): Effect.Effect<string, InvalidInput> => {
+  const lowered = source.trim().toLowerCase()
+  return /^[a-z0-9._-]{1,128}$/.test(lowered)
+    ? Effect.succeed(lowered)
+    : Effect.fail(InvalidInput.of("source", source, "expected 1-128 characters of [A-Za-z0-9._-]"))
 }

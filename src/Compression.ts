@@ -13,14 +13,14 @@
  */
 import { Context, Effect, Either, identity, Layer } from "effect"
 import { createRequire } from "node:module"
-import { CompressionError } from "./Errors.js"
+import { CompressionError, type ConfigurationError } from "./Errors.js"
 import {
   type DictionaryName,
   frameDictionaryId,
   isZstdFrame,
   shippedDictionaries
 } from "./internal/compression/dictionaries.js"
-import { StoreConfig } from "./StoreConfig.js"
+import { make as makeStoreConfig, StoreConfig } from "./StoreConfig.js"
 
 export {
   /**
@@ -248,13 +248,21 @@ export const layerZstd: Layer.Layer<Compression, never, StoreConfig> = Layer.eff
 )
 
 /**
- * zstd with options given in code: `Compression.layer({ level: 3, dictionary: "none" })`.
+ * zstd with options given in code: `Compression.layer({ level: 3, dictionary: "none" })`. The
+ * level and dictionary pass `StoreConfig`'s rules (a bad one is a `ConfigurationError` naming
+ * `VULNERA__STORE__COMPRESSION_LEVEL` / `_DICTIONARY`).
  *
  * @since 0.2.0
  * @category Layers
  */
-export const layer = (options: ZstdOptions): Layer.Layer<Compression> =>
-  Layer.sync(Compression, () => makeZstd(options.level, { dictionary: options.dictionary }))
+export const layer = (options: ZstdOptions): Layer.Layer<Compression, ConfigurationError> =>
+  Layer.effect(
+    Compression,
+    Effect.map(
+      makeStoreConfig({ compressionLevel: options.level, compressionDictionary: options.dictionary }),
+      (config) => makeZstd(config.compressionLevel, { dictionary: config.compressionDictionary })
+    )
+  )
 
 /**
  * No compression.

@@ -21,11 +21,11 @@
  * @since 0.1.0
  */
 import type { ConnectionOptions } from "node:tls"
-import { type Config, Effect, Layer, Option, type Redacted, type Scope } from "effect"
+import { Config, Effect, Either, Layer, Redacted, type Scope } from "effect"
 import { AdvisoryStore, type AdvisoryStoreShape } from "./AdvisoryStore.js"
 import { Compression, forBackend, layerZstd } from "./Compression.js"
-import { ConfigurationError } from "./Errors.js"
-import { configurationErrorOf, secretVar } from "./internal/config.js"
+import type { ConfigurationError } from "./Errors.js"
+import { fromValues, integerIn, invalid, keyedBy, load, loadWith } from "./internal/config.js"
 import { defineAdvisoryScript } from "./internal/redis/advisoryScript.js"
 import { makeConnection, parseRedisUrl } from "./internal/redis/client.js"
 import { makeRedisDriver } from "./internal/redis/driver.js"
@@ -62,46 +62,65 @@ export interface DragonflyStoreOptions {
   readonly tls?: ConnectionOptions | undefined
 }
 
-const optionDefaults = {
-  connectTimeoutMillis: 2_000,
-  commandTimeoutMillis: 10_000,
-  degradedLatencyMillis: 250,
-  writeChunkSize: 256,
-  readChunkSize: 500,
-  decodedCacheEntries: 2_048
+/** The configuration key of each option: `REDIS_URL` for the URL, `DragonflyStore.<option>` for code-only ones. */
+const variables = {
+  url: "REDIS_URL",
+  connectTimeoutMillis: "DragonflyStore.connectTimeoutMillis",
+  commandTimeoutMillis: "DragonflyStore.commandTimeoutMillis",
+  degradedLatencyMillis: "DragonflyStore.degradedLatencyMillis",
+  writeChunkSize: "DragonflyStore.writeChunkSize",
+  readChunkSize: "DragonflyStore.readChunkSize",
+  decodedCacheEntries: "DragonflyStore.decodedCacheEntries"
 } as const
 
-const integerOption = (name: string, value: number, min: number) =>
-  Number.isSafeInteger(value) && value >= min
-    ? Effect.succeed(value)
-    : Effect.fail(
-      new ConfigurationError({ variable: name, value: String(value), detail: `expected an integer >= ${min}` })
-    )
+/** An integer option >= `min` with a default. */
+const count = (key: string, min: number, fallback: number) =>
+  integerIn(key, min, Number.MAX_SAFE_INTEGER).pipe(Config.withDefault(fallback))
 
-/** Builds the store; `urlVariable` names the URL's source in configuration errors. */
-const makeWith = (options: DragonflyStoreOptions, urlVariable: string) =>
+/** `config` with every setting present (what `build` takes). */
+const settings = Config.all({
+  // Checked before `nested`, so a failure keeps the variable's name (a `map` first would drop it).
+  url: Config.string().pipe(
+    Config.mapOrFail((url) =>
+      Either.match(parseRedisUrl(url, variables.url), { onLeft: (error) => invalid(error.detail), onRight: () => Either.right(url) })
+    ),
+    Config.map(Redacted.make),
+    Config.nested(variables.url),
+    Config.withDescription("redis://[user:password@]host[:port][/db], or rediss://... for TLS")
+  ),
+  connectTimeoutMillis: count(variables.connectTimeoutMillis, 1, 2_000),
+  commandTimeoutMillis: count(variables.commandTimeoutMillis, 1, 10_000),
+  degradedLatencyMillis: count(variables.degradedLatencyMillis, 1, 250),
+  writeChunkSize: count(variables.writeChunkSize, 1, 256),
+  readChunkSize: count(variables.readChunkSize, 1, 500),
+  decodedCacheEntries: count(variables.decodedCacheEntries, 0, 2_048)
+})
+
+/**
+ * The options: `REDIS_URL` (required; a `redis://` or `rediss://` URL, kept `Redacted`) and the
+ * code-only settings with their defaults (keyed `DragonflyStore.<option>`, e.g.
+ * `DragonflyStore.writeChunkSize`). The one place their rules are written: options given in code
+ * pass it too.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<DragonflyStoreOptions> = settings
+
+/** Builds the store from validated options (`config`'s output). */
+const build = (options: Config.Config.Success<typeof settings>, tls: ConnectionOptions | undefined) =>
   Effect.gen(function*() {
     const config = yield* StoreConfig.StoreConfig
     const compression = forBackend(yield* Compression, "redis")
-    const target = yield* parseRedisUrl(options.url, urlVariable, options.tls)
-    const setting = (name: keyof typeof optionDefaults, min = 1) =>
-      integerOption(name, options[name] ?? optionDefaults[name], min)
-    const settings = {
-      connectTimeoutMillis: yield* setting("connectTimeoutMillis"),
-      commandTimeoutMillis: yield* setting("commandTimeoutMillis")
-    }
-    const degradedLatencyMillis = yield* setting("degradedLatencyMillis")
-    const writeChunkSize = yield* setting("writeChunkSize")
-    const readChunkSize = yield* setting("readChunkSize")
-    const decodedCacheEntries = yield* setting("decodedCacheEntries", 0)
-    const connection = yield* makeConnection(target, settings)
+    const target = yield* parseRedisUrl(options.url, variables.url, tls)
+    const connection = yield* makeConnection(target, options)
     defineAdvisoryScript(connection.client)
     const driver = makeRedisDriver(connection, makeKeys(config.keyPrefix), {
-      writeChunkSize,
-      readChunkSize,
-      decodedCacheEntries,
-      degradedLatencyMillis,
-      timeoutMillis: settings.connectTimeoutMillis
+      writeChunkSize: options.writeChunkSize,
+      readChunkSize: options.readChunkSize,
+      decodedCacheEntries: options.decodedCacheEntries,
+      degradedLatencyMillis: options.degradedLatencyMillis,
+      timeoutMillis: options.connectTimeoutMillis
     })
     return makeStore(driver, config, compression)
   })
@@ -116,7 +135,7 @@ const makeWith = (options: DragonflyStoreOptions, urlVariable: string) =>
 export const make = (
   options: DragonflyStoreOptions
 ): Effect.Effect<AdvisoryStoreShape, ConfigurationError, StoreConfig.StoreConfig | Compression | Scope.Scope> =>
-  makeWith(options, "url")
+  Effect.flatMap(fromValues(settings, keyedBy(variables, options)), (valid) => build(valid, options.tls))
 
 /**
  * The store as a layer over the given `StoreConfig` and `Compression`.
@@ -130,20 +149,21 @@ export const layer = (
   Layer.scoped(AdvisoryStore, make(options))
 
 /**
- * The store with options read through Effect `Config` (e.g. `Config.redacted("REDIS_URL")` for the
- * URL); a missing or invalid value fails with `ConfigurationError` naming it.
+ * The store with options read through a `Config` (`DragonflyStore.config` by default: `REDIS_URL`);
+ * a missing or invalid value fails with `ConfigurationError` naming it, the password masked.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layerConfig = (
-  options: Config.Config<DragonflyStoreOptions>
+  options: Config.Config<DragonflyStoreOptions> = config
 ): Layer.Layer<AdvisoryStore, ConfigurationError, StoreConfig.StoreConfig | Compression> =>
-  Layer.scoped(AdvisoryStore, Effect.flatMap(Effect.mapError(options, configurationErrorOf), make))
+  Layer.scoped(AdvisoryStore, Effect.flatMap(load(options), make))
 
 /**
- * The store connecting to `REDIS_URL` (`redis://` or `rediss://` for TLS). A missing or malformed
- * `REDIS_URL` fails with `ConfigurationError` naming it, the password masked.
+ * The store connecting to `REDIS_URL` (`redis://` or `rediss://` for TLS); `overrides` (given in
+ * code) pass the same rules. A missing or malformed `REDIS_URL` fails with `ConfigurationError`
+ * naming it, the password masked.
  *
  * @since 0.1.0
  * @category Layers
@@ -153,13 +173,7 @@ export const layerFromEnv = (
 ): Layer.Layer<AdvisoryStore, ConfigurationError, StoreConfig.StoreConfig | Compression> =>
   Layer.scoped(
     AdvisoryStore,
-    Effect.flatMap(secretVar("REDIS_URL"), (url) =>
-      Option.isNone(url)
-        ? new ConfigurationError({
-          variable: "REDIS_URL",
-          detail: "is not set; expected redis://[user:password@]host[:port][/db] or rediss://... for TLS"
-        })
-        : makeWith({ ...overrides, url: url.value }, "REDIS_URL"))
+    Effect.flatMap(loadWith(settings, keyedBy(variables, overrides)), (valid) => build(valid, overrides.tls))
   )
 
 /**

@@ -26,13 +26,13 @@
 import type { FileSystem, HttpClient } from "@effect/platform"
 import { Config, Context, Data, Effect, Either, Layer, Schema, Stream } from "effect"
 import type { Duration } from "effect"
-import { ConfigurationError, DecodeError, type InvalidInput, type SourceError } from "./Errors.js"
+import { validateCve } from "./Advisory.js"
+import { type ConfigurationError, DecodeError, type InvalidInput, type SourceError } from "./Errors.js"
 import { bulkStream } from "./internal/sources/epssBulk.js"
 import type { BulkMetadata } from "./internal/sources/epssCsv.js"
 import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
-import { load, loadWith } from "./internal/config.js"
-import { describeParseError, joinUrl, urlConfig, validateUrl } from "./internal/sources/sources.js"
-import * as PackageKey from "./PackageKey.js"
+import { fromValues, integerIn, keyedBy, load, loadWith } from "./internal/config.js"
+import { describeParseError, joinUrl, urlConfig } from "./internal/sources/sources.js"
 
 /**
  * The current daily bulk file.
@@ -208,6 +208,27 @@ const ApiPage = Schema.Struct({
 const decodeRow = Schema.decodeUnknownEither(ApiRow)
 const decodePage = Schema.decodeUnknownEither(ApiPage)
 
+/** The configuration key of each option (`maxCvesPerRequest` has no environment variable). */
+const variables = {
+  bulkUrl: bulkUrlVariable,
+  apiUrl: apiUrlVariable,
+  maxCvesPerRequest: "EpssSource.maxCvesPerRequest"
+} as const
+
+/**
+ * The options read from `VULNERA__SOURCES__EPSS_BULK_URL` and `VULNERA__SOURCES__EPSS_API_URL`
+ * (FIRST's endpoints when unset), and `maxCvesPerRequest` (1..1000, default 100; keyed
+ * `EpssSource.maxCvesPerRequest`). Options given in code pass the same rules.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config = Config.all({
+  bulkUrl: urlConfig(variables.bulkUrl, { allowFile: true }).pipe(Config.withDefault(defaultBulkUrl)),
+  apiUrl: urlConfig(variables.apiUrl, { allowFile: false }).pipe(Config.withDefault(defaultApiUrl)),
+  maxCvesPerRequest: integerIn(variables.maxCvesPerRequest, 1, 1000).pipe(Config.withDefault(100))
+}) satisfies Config.Config<Options>
+
 /**
  * Builds the source over the platform's `HttpClient` (and `FileSystem` for a `file://` bulk URL);
  * invalid options fail with `ConfigurationError`.
@@ -219,18 +240,7 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<EpssSourceShape, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const bulkUrl = yield* validateUrl(bulkUrlVariable, options.bulkUrl ?? defaultBulkUrl, { allowFile: true })
-    const apiUrl = yield* validateUrl(apiUrlVariable, options.apiUrl ?? defaultApiUrl, { allowFile: false })
-    const maxCves = options.maxCvesPerRequest ?? 100
-    if (!Number.isSafeInteger(maxCves) || maxCves < 1 || maxCves > 1000) {
-      return yield* Effect.fail(
-        new ConfigurationError({
-          variable: "EpssSource.maxCvesPerRequest",
-          value: String(maxCves),
-          detail: "expected an integer between 1 and 1000"
-        })
-      )
-    }
+    const { apiUrl, bulkUrl, maxCvesPerRequest: maxCves } = yield* fromValues(config, keyedBy(variables, options))
     const timeout = options.timeout ?? "30 seconds"
     const fetcher = yield* makeFetcher
     const bulk: Stream.Stream<BulkItem, SourceError | DecodeError> = bulkStream(fetcher, bulkUrl, timeout).pipe(
@@ -262,7 +272,7 @@ export const make = (
 
     const scores: EpssSourceShape["scores"] = (input) =>
       Effect.gen(function*() {
-        const requested = Array.from(new Set(yield* Effect.forEach(input, (cve) => PackageKey.validateCve(cve))))
+        const requested = Array.from(new Set(yield* Effect.forEach(input, (cve) => validateCve(cve))))
         const groups = chunkCves(requested, maxCves)
         const outcomes = yield* Effect.forEach(groups, (group) => Effect.either(fetchGroup(group)))
         const found: Array<ApiScore> = []
@@ -318,18 +328,6 @@ export const layer = (
   Layer.effect(EpssSource, make(options))
 
 /**
- * The options read from `VULNERA__SOURCES__EPSS_BULK_URL` and `VULNERA__SOURCES__EPSS_API_URL`
- * (FIRST's endpoints when unset).
- *
- * @since 0.1.0
- * @category Config
- */
-export const config: Config.Config<Options> = Config.all({
-  bulkUrl: urlConfig(bulkUrlVariable, { allowFile: true }).pipe(Config.withDefault(defaultBulkUrl)),
-  apiUrl: urlConfig(apiUrlVariable, { allowFile: false }).pipe(Config.withDefault(defaultApiUrl))
-})
-
-/**
  * A layer from a `Config` of options (`EpssSource.config` by default); errors name the variable.
  *
  * @since 0.1.0
@@ -353,7 +351,7 @@ export const layerFromEnv = (
   Layer.effect(
     EpssSource,
     Effect.flatMap(
-      loadWith(config, { [bulkUrlVariable]: overrides.bulkUrl, [apiUrlVariable]: overrides.apiUrl }),
+      loadWith(config, keyedBy(variables, overrides)),
       (options) => make({ ...overrides, ...options })
     )
   )

@@ -18,11 +18,11 @@
 import type { FileSystem, HttpClient } from "@effect/platform"
 import { Config, Context, Effect, Either, Layer, Predicate, Schema } from "effect"
 import type { Duration } from "effect"
+import { isCve } from "./Advisory.js"
 import { type ConfigurationError, DecodeError, type SourceError } from "./Errors.js"
 import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
-import { load, loadWith } from "./internal/config.js"
-import { describeParseError, urlConfig, validateUrl } from "./internal/sources/sources.js"
-import * as PackageKey from "./PackageKey.js"
+import { fromValues, load, loadWith } from "./internal/config.js"
+import { describeParseError, urlConfig } from "./internal/sources/sources.js"
 
 /**
  * The official catalog location.
@@ -65,7 +65,7 @@ export const KevDate = Schema.String.pipe(
  * @category Schemas
  */
 export const KevCveId = Schema.String.pipe(
-  Schema.filter((s) => PackageKey.isCve(s) || `expected a CVE id (CVE-YYYY-NNNN...), got ${JSON.stringify(s)}`)
+  Schema.filter((s) => isCve(s) || `expected a CVE id (CVE-YYYY-NNNN...), got ${JSON.stringify(s)}`)
 )
 
 /**
@@ -203,6 +203,17 @@ export interface Options {
 }
 
 /**
+ * The options read from `VULNERA__SOURCES__KEV_URL` (the CISA feed when unset; `http(s)://` or
+ * `file://`). Options given in code pass the same rules.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config = Config.all({
+  url: urlConfig(urlVariable, { allowFile: true }).pipe(Config.withDefault(defaultUrl))
+}) satisfies Config.Config<Options>
+
+/**
  * Builds the source over the platform's `HttpClient` (and `FileSystem` for `file://` URLs); an
  * invalid URL fails with `ConfigurationError`.
  *
@@ -213,7 +224,7 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<KevSourceShape, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const url = yield* validateUrl(urlVariable, options.url ?? defaultUrl, { allowFile: true })
+    const { url } = yield* fromValues(config, { [urlVariable]: options.url })
     const fetcher = yield* makeFetcher
     const fetchOptions = options.timeout === undefined ? {} : { timeout: options.timeout }
 
@@ -251,13 +262,6 @@ export const layer = (
 ): Layer.Layer<KevSource, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Layer.effect(KevSource, make(options))
 
-/**
- * The options read from `VULNERA__SOURCES__KEV_URL` (the CISA feed when unset).
- *
- * @since 0.1.0
- * @category Config
- */
-export const config: Config.Config<Options> = Config.all({ url: urlConfig(urlVariable, { allowFile: true }).pipe(Config.withDefault(defaultUrl)) })
 
 /**
  * A layer from a `Config` of options (`KevSource.config` by default); errors name the variable.

@@ -22,7 +22,7 @@ import { Config, Context, Effect, Layer, Option, type Scope } from "effect"
 import { AdvisoryStore, type AdvisoryStoreShape } from "./AdvisoryStore.js"
 import { Compression, forBackend, layerZstd } from "./Compression.js"
 import { ConfigurationError } from "./Errors.js"
-import { configurationErrorOf, stringVar } from "./internal/config.js"
+import { fromValues, integerIn, keyedBy, load, optionalText } from "./internal/config.js"
 import { makeLmdbDriver, makeLmdbRawAccess, openDatabases } from "./internal/lmdb/driver.js"
 import { makeStore } from "./internal/store/core.js"
 import type { RawAccess } from "./internal/store/driver.js"
@@ -50,6 +50,45 @@ export interface LmdbStoreOptions {
 /** Default map size: room for every OSV advisory several times over. */
 const defaultMapSizeBytes = 4 * 1024 ** 3
 
+/** The configuration key of each option (`readOnly` has no environment variable). */
+const variables = {
+  path: "VULNERA__STORE__PATH",
+  mapSizeBytes: "VULNERA__STORE__MAP_SIZE_BYTES",
+  readOnly: "LmdbStore.readOnly"
+} as const
+
+/**
+ * `VULNERA__STORE__MAP_SIZE_BYTES` alone (default 4 GiB, at least 64 KiB), for a path given in code.
+ *
+ * @since 0.2.0
+ * @category Config
+ */
+export const mapSizeConfig: Config.Config<number> = integerIn(variables.mapSizeBytes, 65_536, Number.MAX_SAFE_INTEGER).pipe(
+  Config.withDefault(defaultMapSizeBytes),
+  Config.withDescription("LMDB map size in bytes; healthCheck is Degraded above 90%")
+)
+
+/** `config` with every setting present (what `open` takes). */
+const settingsConfig = Config.all({
+  path: Config.string(variables.path).pipe(
+    Config.validate({ message: "expected a directory path", validation: (s) => s.trim().length > 0 }),
+    Config.withDescription("the LMDB store's directory (created when missing)")
+  ),
+  mapSizeBytes: mapSizeConfig,
+  readOnly: Config.boolean(variables.readOnly).pipe(Config.withDefault(false))
+})
+
+type Settings = Config.Config.Success<typeof settingsConfig>
+
+/**
+ * The options from the environment: `VULNERA__STORE__PATH` (required) and
+ * `VULNERA__STORE__MAP_SIZE_BYTES` (default 4 GiB). Options given in code pass the same rules.
+ *
+ * @since 0.2.0
+ * @category Config
+ */
+export const config: Config.Config<LmdbStoreOptions> = settingsConfig
+
 /**
  * Raw access to the stored bytes of an `LmdbStore` (same shape as `MemoryStore.TestKit`).
  *
@@ -62,14 +101,10 @@ const openFailed = (variable: string, path: string, detail: string) =>
   new ConfigurationError({ variable, value: path, detail })
 
 /** Opens the environment for the scope; `variable` names the path's source in errors. */
-const open = (options: LmdbStoreOptions, variable: string) =>
+const open = (options: Settings, variable: string) =>
   Effect.gen(function*() {
     const path = resolve(options.path)
-    const mapSizeBytes = options.mapSizeBytes ?? defaultMapSizeBytes
-    if (!Number.isSafeInteger(mapSizeBytes) || mapSizeBytes < 65_536) {
-      return yield* new ConfigurationError({ variable: "mapSizeBytes", value: String(mapSizeBytes), detail: "expected an integer >= 65536" })
-    }
-    const readOnly = options.readOnly ?? false
+    const { mapSizeBytes, readOnly } = options
     if (!readOnly) {
       yield* Effect.try({
         try: () => mkdirSync(path, { recursive: true }),
@@ -93,11 +128,13 @@ const open = (options: LmdbStoreOptions, variable: string) =>
     return { env, path, mapSizeBytes, readOnly, version: native?.versionString ?? "LMDB" }
   })
 
+/** Validates code options with `config` (errors name the variable), then opens the store. */
 const makeWith = (options: LmdbStoreOptions, variable: string) =>
   Effect.gen(function*() {
+    const valid = yield* fromValues(settingsConfig, keyedBy(variables, options))
     const config = yield* StoreConfig.StoreConfig
     const compression = forBackend(yield* Compression, "lmdb")
-    const { env, ...settings } = yield* open(options, variable)
+    const { env, ...settings } = yield* open(valid, variable)
     const keys = makeKeys(config.keyPrefix)
     return {
       store: makeStore(makeLmdbDriver(env, keys, settings), config, compression),
@@ -156,33 +193,6 @@ export const layerWith = (
   layerWithTestKit(options).pipe(Layer.provide(Layer.provideMerge(layerZstd, StoreConfig.layer(config))))
 
 /**
- * `VULNERA__STORE__MAP_SIZE_BYTES` alone (default 4 GiB), for a path given in code.
- *
- * @since 0.2.0
- * @category Config
- */
-export const mapSizeConfig: Config.Config<number> = Config.integer("VULNERA__STORE__MAP_SIZE_BYTES").pipe(
-  Config.withDefault(defaultMapSizeBytes),
-  Config.withDescription("LMDB map size in bytes; healthCheck is Degraded above 90%")
-)
-
-/**
- * The options from the environment: `VULNERA__STORE__PATH` (required) and
- * `VULNERA__STORE__MAP_SIZE_BYTES` (default 4 GiB).
- *
- * @since 0.2.0
- * @category Config
- */
-export const config: Config.Config<LmdbStoreOptions> = Config.all({
-  path: Config.string("VULNERA__STORE__PATH").pipe(
-    Config.validate({ message: "expected a directory path", validation: (s) => s.trim().length > 0 }),
-    Config.withDescription("the LMDB store's directory (created when missing)")
-  ),
-  mapSizeBytes: mapSizeConfig
-})
-
-
-/**
  * The store with options read through Effect `Config` (e.g. `LmdbStore.config`); a missing or
  * invalid value fails with `ConfigurationError` naming it.
  *
@@ -190,12 +200,11 @@ export const config: Config.Config<LmdbStoreOptions> = Config.all({
  * @category Layers
  */
 export const layerConfig = (
-  options: Config.Config<LmdbStoreOptions>
+  options: Config.Config<LmdbStoreOptions> = config
 ): Layer.Layer<AdvisoryStore, ConfigurationError, StoreConfig.StoreConfig | Compression> =>
   Layer.scoped(
     AdvisoryStore,
-    Effect.flatMap(Effect.mapError(options, configurationErrorOf), (o) =>
-      Effect.map(makeWith(o, "VULNERA__STORE__PATH"), (built) => built.store))
+    Effect.flatMap(load(options), (o) => Effect.map(makeWith(o, variables.path), (built) => built.store))
   )
 
 /**
@@ -213,9 +222,10 @@ export const layerStandalone = (
   )
 
 /**
- * `VULNERA__STORE__PATH` when it is set (used by `VulnerabilityManager.storeLayerFromEnv`).
+ * `VULNERA__STORE__PATH` when it is set and not blank (used by
+ * `VulnerabilityManager.storeLayerFromEnv`).
  *
  * @since 0.2.0
  * @category Config
  */
-export const pathFromEnv: Effect.Effect<Option.Option<string>> = Effect.map(stringVar("VULNERA__STORE__PATH"), Option.map((s) => s.trim()))
+export const pathFromEnv: Effect.Effect<Option.Option<string>, ConfigurationError> = load(optionalText(variables.path))

@@ -25,12 +25,11 @@ import type { FileSystem, HttpClient } from "@effect/platform"
 import { Config, Context, Effect, Either, Layer, Option, Predicate, Redacted, Schema } from "effect"
 import type { Duration } from "effect"
 import { PackageURL } from "packageurl-js"
-import type { Advisory, Affected, Reference, SeverityScore } from "./Advisory.js"
-import { ConfigurationError, DecodeError, type InvalidInput, type SourceError } from "./Errors.js"
-import { load, loadWith, optional } from "./internal/config.js"
+import { type Advisory, type Affected, isCve, type Reference, type SeverityScore } from "./Advisory.js"
+import { type ConfigurationError, DecodeError, type InvalidInput, type SourceError } from "./Errors.js"
+import { fromValues, integerIn, invalid, keyedBy, load, loadWith, optional } from "./internal/config.js"
 import { makeFetcher } from "./internal/sources/fetch.js"
-import { describeParseError, joinUrl, urlConfig, validateUrl } from "./internal/sources/sources.js"
-import * as PackageKey from "./PackageKey.js"
+import { describeParseError, joinUrl, urlConfig } from "./internal/sources/sources.js"
 import * as Purl from "./Purl.js"
 
 /** The official OSS Index base URL. @since 0.1.0 @category Defaults */
@@ -189,7 +188,7 @@ const normalizeCve = (value: string | undefined): Option.Option<string> => {
   if (value === undefined) return Option.none()
   const upper = value.trim().toUpperCase()
   const prefixed = upper.startsWith("CVE-") ? upper : `CVE-${upper}`
-  return PackageKey.isCve(prefixed) ? Option.some(prefixed) : Option.none()
+  return isCve(prefixed) ? Option.some(prefixed) : Option.none()
 }
 
 /** `CWE-79` from `CWE-79`, `cwe79` or `79`; other spellings are kept as given. */
@@ -275,6 +274,38 @@ export const toAdvisories = (report: ComponentReport): ReadonlyArray<Advisory> =
 const chunksOf = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
 
+/** The configuration key of each option (`concurrency` has no environment variable). */
+const variables = {
+  url: urlVariable,
+  user: userVariable,
+  token: tokenVariable,
+  concurrency: "OssIndexSource.concurrency"
+} as const
+
+/**
+ * The options read from `VULNERA__SOURCES__OSSINDEX_URL`, `OSSINDEX_USER` and `OSSINDEX_TOKEN`
+ * (the token as `Redacted`; both or neither, anonymous when neither is set), and `concurrency`
+ * (1..8, default 2; keyed `OssIndexSource.concurrency`). Options given in code pass the same rules.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config = Config.all({
+  url: urlConfig(variables.url, { allowFile: false }).pipe(Config.withDefault(defaultUrl)),
+  user: optional(Config.nonEmptyString(variables.user)),
+  token: optional(Config.redacted(Config.nonEmptyString(variables.token))),
+  concurrency: integerIn(variables.concurrency, 1, 8).pipe(Config.withDefault(2))
+}).pipe(
+  Config.mapOrFail((options) =>
+    (options.user === undefined) === (options.token === undefined)
+      ? Either.right(options)
+      : invalid(
+        `${userVariable} and ${tokenVariable} must be set together (or neither, for anonymous access)`,
+        options.user === undefined ? userVariable : tokenVariable
+      )
+  )
+) satisfies Config.Config<Options>
+
 /**
  * Builds the source over the platform's `HttpClient`; invalid options (a bad URL, a user without
  * a token or the reverse) fail with `ConfigurationError`.
@@ -286,31 +317,13 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<OssIndexSourceShape, ConfigurationError, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const url = yield* validateUrl(urlVariable, options.url ?? defaultUrl, { allowFile: false })
-    if ((options.user === undefined) !== (options.token === undefined)) {
-      return yield* Effect.fail(
-        new ConfigurationError({
-          variable: options.user === undefined ? userVariable : tokenVariable,
-          detail: `${userVariable} and ${tokenVariable} must be set together (or neither, for anonymous access)`
-        })
-      )
-    }
-    const concurrency = options.concurrency ?? 2
-    if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 8) {
-      return yield* Effect.fail(
-        new ConfigurationError({
-          variable: "OssIndexSource.concurrency",
-          value: String(concurrency),
-          detail: "expected an integer between 1 and 8"
-        })
-      )
-    }
+    const { concurrency, token, url, user } = yield* fromValues(config, keyedBy(variables, options))
     const fetcher = yield* makeFetcher
     const endpoint = joinUrl(url, "api/v3/component-report")
     const requestOptions = {
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-      ...(options.user !== undefined && options.token !== undefined
-        ? { basicAuth: { user: options.user, password: options.token } }
+      ...(user !== undefined && token !== undefined
+        ? { basicAuth: { user, password: token } }
         : {})
     }
 
@@ -368,19 +381,6 @@ export const layer = (
   Layer.effect(OssIndexSource, make(options))
 
 /**
- * The options read from `VULNERA__SOURCES__OSSINDEX_URL`, `OSSINDEX_USER` and `OSSINDEX_TOKEN`
- * (the token as `Redacted`; anonymous when no credentials are set).
- *
- * @since 0.1.0
- * @category Config
- */
-export const config: Config.Config<Options> = Config.all({
-  url: urlConfig(urlVariable, { allowFile: false }).pipe(Config.withDefault(defaultUrl)),
-  user: optional(Config.nonEmptyString(userVariable)),
-  token: optional(Config.redacted(Config.nonEmptyString(tokenVariable)))
-})
-
-/**
  * A layer from a `Config` of options (`OssIndexSource.config` by default); errors name the variable.
  *
  * @since 0.1.0
@@ -404,7 +404,7 @@ export const layerFromEnv = (
   Layer.effect(
     OssIndexSource,
     Effect.flatMap(
-      loadWith(config, { [urlVariable]: overrides.url, [userVariable]: overrides.user, [tokenVariable]: overrides.token }),
+      loadWith(config, keyedBy(variables, overrides)),
       (options) => make({ ...overrides, ...withoutUndefined(options) })
     )
   )

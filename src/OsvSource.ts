@@ -29,8 +29,8 @@ import { Config, Context, Duration, Effect, Either, Layer, Option, ParseResult, 
 import { Advisory } from "./Advisory.js"
 import type { AdvisorySource } from "./AdvisorySource.js"
 import { SourceItem } from "./AdvisorySource.js"
-import { ConfigurationError, DecodeError, SourceError } from "./Errors.js"
-import { load, loadWith, optional } from "./internal/config.js"
+import { type ConfigurationError, DecodeError, SourceError } from "./Errors.js"
+import { fromValues, given, integerIn, invalid, keyedBy, load, loadWith, optional } from "./internal/config.js"
 import { fileSystem } from "./internal/platform.js"
 import { urlConfig } from "./internal/sources/sources.js"
 import { displayUrl, makeFetcher } from "./internal/sources/fetch.js"
@@ -114,12 +114,62 @@ const sourceName = "osv"
  */
 export const unitName = (ecosystem: string): string => `${sourceName}.${ecosystem.toLowerCase()}`
 
-const configError = (variable: string, value: unknown, detail: string) =>
-  new ConfigurationError({ variable, value: typeof value === "string" ? value : JSON.stringify(value), detail })
+/** The configuration key of each option: its environment variable, or `OsvSource.<option>` for code-only ones. */
+const variables = {
+  baseUrl: "VULNERA__SOURCES__OSV_URL",
+  ecosystems: "VULNERA__SOURCES__OSV_ECOSYSTEMS",
+  recordConcurrency: "OsvSource.recordConcurrency",
+  maxRecordBytes: "OsvSource.maxRecordBytes",
+  tempDirectory: "OsvSource.tempDirectory"
+} as const
+
+/** Why a list of ecosystems cannot be synced (empty, a name unfit for a path, two names for one unit), or `undefined`. */
+const ecosystemsProblem = (ecosystems: ReadonlyArray<string>): string | undefined => {
+  if (ecosystems.length === 0) return "expected at least one ecosystem"
+  const bad = ecosystems.find((e) => e === "." || e === ".." || /[/\\\s]/.test(e))
+  if (bad !== undefined) return `invalid ecosystem name ${JSON.stringify(bad)}`
+  const units = ecosystems.map(unitName)
+  const duplicate = units.find((u, i) => units.indexOf(u) !== i)
+  return duplicate === undefined ? undefined : `ecosystems repeat (unit ${duplicate})`
+}
 
 /**
- * Validates options (defaults for the rest). The base URL loses trailing slashes; ecosystems are
- * trimmed and must be unique ignoring case (their unit names would collide).
+ * The options: `VULNERA__SOURCES__OSV_URL` (the base URL, trailing slashes dropped) and
+ * `VULNERA__SOURCES__OSV_ECOSYSTEMS` (comma-separated; trimmed, unique ignoring case), with
+ * `defaults` for the rest. Code options pass the same rules (`resolveOptions`); the code-only
+ * settings are keyed `OsvSource.<option>` in errors (e.g. `OsvSource.recordConcurrency`).
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<OsvSourceOptions> = Config.all({
+  baseUrl: urlConfig(variables.baseUrl, { allowFile: true }).pipe(
+    Config.map((url) => url.replace(/\/+$/, "")),
+    Config.withDefault(defaults.baseUrl)
+  ),
+  ecosystems: Config.string(variables.ecosystems).pipe(
+    Config.mapOrFail((list) => {
+      const ecosystems = list.split(",").map((e) => e.trim()).filter((e) => e !== "")
+      const problem = ecosystemsProblem(ecosystems)
+      return problem === undefined ? Either.right(ecosystems) : invalid(problem)
+    }),
+    Config.withDefault(defaults.ecosystems)
+  ),
+  recordConcurrency: integerIn(variables.recordConcurrency, 1, 256).pipe(Config.withDefault(defaults.recordConcurrency)),
+  maxRecordBytes: integerIn(variables.maxRecordBytes, 1024, 2 ** 31).pipe(Config.withDefault(defaults.maxRecordBytes)),
+  tempDirectory: optional(Config.nonEmptyString(variables.tempDirectory)),
+  requestTimeout: Config.succeed(defaults.requestTimeout),
+  indexTimeout: Config.succeed(defaults.indexTimeout),
+  downloadTimeout: Config.succeed(defaults.downloadTimeout)
+})
+
+/** The timeouts given in code (durations are typed, not read from text). */
+const timeoutsOf = (options: Partial<OsvSourceOptions>) =>
+  given(options, ["requestTimeout", "indexTimeout", "downloadTimeout"])
+
+/**
+ * Validates options given in code with `config` (defaults for the rest, never the environment);
+ * errors name the variable (`VULNERA__SOURCES__OSV_ECOSYSTEMS`, `OsvSource.recordConcurrency`, ...).
  *
  * @since 0.1.0
  * @category Constructors
@@ -127,71 +177,11 @@ const configError = (variable: string, value: unknown, detail: string) =>
 export const resolveOptions = (
   options: Partial<OsvSourceOptions> = {}
 ): Effect.Effect<OsvSourceOptions, ConfigurationError> =>
-  Effect.suspend(() => {
-    const merged: OsvSourceOptions = { ...defaults, ...options }
-    let url: URL
-    try {
-      url = new URL(merged.baseUrl)
-    } catch {
-      return Effect.fail(configError("VULNERA__SOURCES__OSV_URL", displayUrl(merged.baseUrl), "not a valid URL"))
-    }
-    if (!["http:", "https:", "file:"].includes(url.protocol)) {
-      return Effect.fail(
-        configError("VULNERA__SOURCES__OSV_URL", displayUrl(merged.baseUrl), "expected an http(s):// or file:// URL")
-      )
-    }
-    const ecosystems = merged.ecosystems.map((e) => e.trim())
-    const bad = ecosystems.find((e) => e === "" || e === "." || e === ".." || /[/\\\s]/.test(e))
-    if (ecosystems.length === 0 || bad !== undefined) {
-      return Effect.fail(
-        configError(
-          "VULNERA__SOURCES__OSV_ECOSYSTEMS",
-          merged.ecosystems.join(","),
-          bad === undefined ? "expected at least one ecosystem" : `invalid ecosystem name ${JSON.stringify(bad)}`
-        )
-      )
-    }
-    const units = ecosystems.map(unitName)
-    const duplicate = units.find((u, i) => units.indexOf(u) !== i)
-    if (duplicate !== undefined) {
-      return Effect.fail(
-        configError("VULNERA__SOURCES__OSV_ECOSYSTEMS", ecosystems.join(","), `ecosystems repeat (unit ${duplicate})`)
-      )
-    }
-    const integer = (n: number, min: number, max: number) => Number.isSafeInteger(n) && n >= min && n <= max
-    if (!integer(merged.recordConcurrency, 1, 256)) {
-      return Effect.fail(configError("OsvSource.recordConcurrency", merged.recordConcurrency, "expected an integer 1..256"))
-    }
-    if (!integer(merged.maxRecordBytes, 1024, 2 ** 31)) {
-      return Effect.fail(configError("OsvSource.maxRecordBytes", merged.maxRecordBytes, "expected an integer 1024..2^31"))
-    }
-    return Effect.succeed({ ...merged, baseUrl: merged.baseUrl.replace(/\/+$/, ""), ecosystems })
-  })
-
-/**
- * The options read from `VULNERA__SOURCES__OSV_URL` and `VULNERA__SOURCES__OSV_ECOSYSTEMS`
- * (comma-separated); unset ones are left out, so `make` uses its defaults.
- *
- * @since 0.1.0
- * @category Config
- */
-export const config: Config.Config<Partial<OsvSourceOptions>> = Config.all({
-  baseUrl: optional(urlConfig("VULNERA__SOURCES__OSV_URL", { allowFile: true })),
-  ecosystems: optional(
-    Config.string("VULNERA__SOURCES__OSV_ECOSYSTEMS").pipe(
-      Config.map((list) => list.split(",").map((e) => e.trim()).filter((e) => e !== ""))
-    )
-  )
-}).pipe(
-  Config.map(({ baseUrl, ecosystems }) => ({
-    ...(baseUrl === undefined ? {} : { baseUrl }),
-    ...(ecosystems === undefined ? {} : { ecosystems })
-  }))
-)
+  Effect.map(fromValues(config, keyedBy(variables, options)), (valid) => ({ ...valid, ...timeoutsOf(options) }))
 
 /**
  * Reads `OsvSource.config` (through the current `ConfigProvider`); `overrides` win over the
- * environment.
+ * environment and pass the same rules.
  *
  * @since 0.1.0
  * @category Constructors
@@ -199,13 +189,7 @@ export const config: Config.Config<Partial<OsvSourceOptions>> = Config.all({
 export const optionsFromEnv = (
   overrides: Partial<OsvSourceOptions> = {}
 ): Effect.Effect<OsvSourceOptions, ConfigurationError> =>
-  Effect.flatMap(
-    loadWith(config, {
-      VULNERA__SOURCES__OSV_URL: overrides.baseUrl,
-      VULNERA__SOURCES__OSV_ECOSYSTEMS: overrides.ecosystems
-    }),
-    (options) => resolveOptions({ ...options, ...overrides })
-  )
+  Effect.map(loadWith(config, keyedBy(variables, overrides)), (valid) => ({ ...valid, ...timeoutsOf(overrides) }))
 
 // ---------------------------------------------------------------------------------------------
 // Decoding records

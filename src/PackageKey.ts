@@ -10,7 +10,10 @@
  * @since 0.1.0
  */
 import { Effect, Either } from "effect"
+import * as Advisory from "./Advisory.js"
+import * as AdvisorySource from "./AdvisorySource.js"
 import { InvalidInput } from "./Errors.js"
+import { identifierProblem, maxIdentifierLength } from "./internal/identifier.js"
 import { indexSuffix } from "./internal/store/keys.js"
 
 /**
@@ -244,18 +247,15 @@ export const normalizeName = (ecosystem: string, name: string): string => {
   return trimmed.toLowerCase()
 }
 
-/** Longest accepted package name, ecosystem or advisory id (longer input is an `InvalidInput`). */
-export const maxLength = 1024
+/**
+ * Longest accepted package name, ecosystem or advisory id (longer input is an `InvalidInput`).
+ *
+ * @since 0.1.0
+ * @category Validation
+ */
+export const maxLength: number = maxIdentifierLength
 
-// eslint-disable-next-line no-control-regex
-const controlCharacters = /[\u0000-\u001f\u007f]/
-
-const check = (field: string, value: string): InvalidInput | undefined => {
-  if (value.trim().length === 0) return InvalidInput.of(field, value, "must not be empty")
-  if (value.length > maxLength) return InvalidInput.of(field, value, `longer than ${maxLength} characters`)
-  if (controlCharacters.test(value)) return InvalidInput.of(field, value, "contains control characters")
-  return undefined
-}
+const check = identifierProblem
 
 /**
  * Normalizes without validation (for data that was already validated, e.g. read from the store).
@@ -328,52 +328,29 @@ export const same = (a: { readonly ecosystem: string; readonly name: string }, b
 export const toIndexSuffix = (key: PackageKey): string => indexSuffix(key)
 
 /**
- * Validates an advisory id: non-empty, at most 1024 characters, no whitespace or control
- * characters.
- *
+ * @deprecated Moved next to the model it validates: use `Advisory.validateAdvisoryId`.
  * @since 0.1.0
  * @category Validation
  */
-export const validateAdvisoryId = (id: string, field = "id"): Effect.Effect<string, InvalidInput> => {
-  const error = check(field, id) ?? (/\s/.test(id) ? InvalidInput.of(field, id, "contains whitespace") : undefined)
-  return error ? Effect.fail(error) : Effect.succeed(id)
-}
-
-const cvePattern = /^CVE-\d{4}-\d{4,}$/
+export const validateAdvisoryId = Advisory.validateAdvisoryId
 
 /**
- * Whether a string is a CVE id as written canonically (upper case, `CVE-YYYY-NNNN...`). A plain
- * predicate for hot loops (e.g. the 360k rows of the EPSS bulk file), where an Effect per value
- * would dominate the cost; `validateCve` is the Effect form that also upper-cases.
- *
+ * @deprecated Moved next to the model it validates: use `Advisory.isCve`.
  * @since 0.1.0
  * @category Validation
  */
-export const isCve = (cve: string): boolean => cvePattern.test(cve)
+export const isCve = Advisory.isCve
 
 /**
- * Validates and upper-cases a CVE id (`cve-2021-44228` → `CVE-2021-44228`).
- *
+ * @deprecated Moved next to the model it validates: use `Advisory.validateCve`.
  * @since 0.1.0
  * @category Validation
  */
-export const validateCve = (cve: string, field = "cve"): Effect.Effect<string, InvalidInput> => {
-  const upper = cve.trim().toUpperCase()
-  return cvePattern.test(upper)
-    ? Effect.succeed(upper)
-    : Effect.fail(InvalidInput.of(field, cve, "not a CVE id (expected CVE-YYYY-NNNN...)"))
-}
+export const validateCve = Advisory.validateCve
 
 /**
- * Validates a sync source name (e.g. `osv`, `kev`): 1-128 characters of letters, digits, `.`, `_`
- * or `-`. Source names are case-insensitive and stored lower-cased.
- *
+ * @deprecated Moved next to the model it validates: use `AdvisorySource.validateSourceName`.
  * @since 0.1.0
  * @category Validation
  */
-export const validateSourceName = (source: string): Effect.Effect<string, InvalidInput> => {
-  const lowered = source.trim().toLowerCase()
-  return /^[a-z0-9._-]{1,128}$/.test(lowered)
-    ? Effect.succeed(lowered)
-    : Effect.fail(InvalidInput.of("source", source, "expected 1-128 characters of [A-Za-z0-9._-]"))
-}
+export const validateSourceName = AdvisorySource.validateSourceName

@@ -8,6 +8,7 @@
 import { Effect } from "effect"
 import { PackageURL } from "packageurl-js"
 import { InvalidInput } from "./Errors.js"
+import { maxIdentifierLength } from "./internal/identifier.js"
 import * as PackageKey from "./PackageKey.js"
 
 /**
@@ -64,8 +65,8 @@ const fullName = (type: string, namespace: string | undefined, name: string): st
  */
 export const parse = (purl: string): Effect.Effect<Purl, InvalidInput> =>
   Effect.suspend(() => {
-    if (purl.length > PackageKey.maxLength) {
-      return Effect.fail(InvalidInput.of("purl", purl, `longer than ${PackageKey.maxLength} characters`))
+    if (purl.length > maxIdentifierLength) {
+      return Effect.fail(InvalidInput.of("purl", purl, `longer than ${maxIdentifierLength} characters`))
     }
     try {
       const parsed = PackageURL.fromString(purl.trim())

@@ -5,19 +5,22 @@
  * 404, malformed payloads, invalid input) are never retried: only errors whose `retryable` is true are.
  *
  * The policy is a `Context.Reference` with defaults, so it can be changed for a whole program with
- * `Layer.succeed(RetryPolicy, {...})` or for one effect with `Effect.provideService`.
+ * `Retry.layer({...})`, `Retry.layerConfig()` / `layerFromEnv()` (the variables below), or for one
+ * effect with `Effect.provideService`.
  *
- * | setting | default |
- * | --- | --- |
- * | `maxRetries` | 4 (5 attempts in all) |
- * | `baseDelay` | 500 ms (then 1 s, 2 s, 4 s, ... with ±jitter) |
- * | `maxDelay` | 30 s per wait |
- * | `maxElapsed` | 2 minutes in all |
+ * | setting | environment variable | default |
+ * | --- | --- | --- |
+ * | `maxRetries` | `VULNERA__RETRY__MAX_RETRIES` (0..100) | 4 (5 attempts in all) |
+ * | `baseDelay` | `VULNERA__RETRY__BASE_DELAY` (e.g. `500 millis`) | 500 ms (then 1 s, 2 s, 4 s, ... with ±jitter) |
+ * | `maxDelay` | `VULNERA__RETRY__MAX_DELAY` | 30 s per wait |
+ * | `maxElapsed` | `VULNERA__RETRY__MAX_ELAPSED` | 2 minutes in all |
+ * | `jitter` | `VULNERA__RETRY__JITTER` (`true`/`false`) | true |
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, Schedule } from "effect"
-import { isRetryable } from "./Errors.js"
+import { Config, Context, Duration, Effect, Layer, Schedule } from "effect"
+import { type ConfigurationError, isRetryable } from "./Errors.js"
+import { given, integerIn, keyedBy, load, loadWith } from "./internal/config.js"
 
 /**
  * @since 0.1.0
@@ -58,14 +61,78 @@ export class RetryPolicy extends Context.Reference<RetryPolicy>()("vulnera-advis
   defaultValue: () => defaults
 }) {}
 
+/** The environment variable of each setting. */
+const variables = {
+  maxRetries: "VULNERA__RETRY__MAX_RETRIES",
+  baseDelay: "VULNERA__RETRY__BASE_DELAY",
+  maxDelay: "VULNERA__RETRY__MAX_DELAY",
+  maxElapsed: "VULNERA__RETRY__MAX_ELAPSED",
+  jitter: "VULNERA__RETRY__JITTER"
+} as const
+
+/** A duration variable (`500 millis`, `30 seconds`, `2 minutes`) with a default. */
+const duration = (name: string, fallback: Duration.DurationInput) =>
+  Config.duration(name).pipe(Config.withDefault(Duration.decode(fallback)))
+
 /**
- * A layer setting the retry policy (unspecified fields keep their defaults).
+ * The policy from `VULNERA__RETRY__*` (through the current `ConfigProvider`), with `defaults` for
+ * what is unset. Settings given in code pass the same rules (durations given in code are typed
+ * values, taken as they are).
+ *
+ * @since 0.4.0
+ * @category Config
+ */
+export const config: Config.Config<RetryPolicyShape> = Config.all({
+  maxRetries: integerIn(variables.maxRetries, 0, 100).pipe(Config.withDefault(defaults.maxRetries)),
+  baseDelay: duration(variables.baseDelay, defaults.baseDelay),
+  maxDelay: duration(variables.maxDelay, defaults.maxDelay),
+  maxElapsed: duration(variables.maxElapsed, defaults.maxElapsed),
+  jitter: Config.boolean(variables.jitter).pipe(Config.withDefault(defaults.jitter))
+})
+
+/** The durations given in code: typed values, taken as given. */
+const durationsOf = (policy: Partial<RetryPolicyShape>) => given(policy, ["baseDelay", "maxDelay", "maxElapsed"])
+
+/** `policy` without its durations, keyed by variable (durations given in code are not text). */
+const textual = (policy: Partial<RetryPolicyShape>) =>
+  keyedBy({ maxRetries: variables.maxRetries, jitter: variables.jitter }, policy)
+
+/**
+ * A layer setting the retry policy given in code (unspecified fields keep their defaults). Unlike
+ * the other modules' `layer`, it cannot fail: every typed policy is one (`maxRetries` <= 0
+ * disables retrying, durations are typed values), so only text from a `Config` is checked.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layer = (policy: Partial<RetryPolicyShape>): Layer.Layer<RetryPolicy> =>
   Layer.succeed(RetryPolicy, { ...defaults, ...policy })
+
+/**
+ * A layer from a `Config` of the policy (`Retry.config` by default), then as `layer` (defaults for
+ * what the `Config` leaves out); errors name the variable.
+ *
+ * @since 0.4.0
+ * @category Layers
+ */
+export const layerConfig = (
+  policy: Config.Config<Partial<RetryPolicyShape>> = config
+): Layer.Layer<RetryPolicy, ConfigurationError> =>
+  Layer.effect(RetryPolicy, Effect.map(load(policy), (loaded) => ({ ...defaults, ...loaded })))
+
+/**
+ * `Retry.config` from the environment; `overrides` win over it and pass the same rules.
+ *
+ * @since 0.4.0
+ * @category Layers
+ */
+export const layerFromEnv = (
+  overrides: Partial<RetryPolicyShape> = {}
+): Layer.Layer<RetryPolicy, ConfigurationError> =>
+  Layer.effect(
+    RetryPolicy,
+    Effect.map(loadWith(config, textual(overrides)), (valid) => ({ ...valid, ...durationsOf(overrides) }))
+  )
 
 const retryAfterOf = (error: unknown): number | undefined => {
   const value = (error as { readonly retryAfterMillis?: unknown } | null)?.retryAfterMillis

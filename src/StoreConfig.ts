@@ -15,10 +15,10 @@
  *
  * @since 0.1.0
  */
-import { Config, ConfigProvider, Context, Effect, Layer } from "effect"
+import { Config, Context, Effect, Layer } from "effect"
 import type { ConfigurationError } from "./Errors.js"
 import { type DictionaryName, dictionaryNames, isDictionaryName } from "./internal/compression/dictionaries.js"
-import { integerIn, load, loadWith, matching, optional } from "./internal/config.js"
+import { fromValues, integerIn, keyedBy, load, loadWith, matching, optional } from "./internal/config.js"
 
 /**
  * @since 0.1.0
@@ -102,10 +102,6 @@ export const config: Config.Config<StoreConfigShape> = Config.all({
   )
 })
 
-/** `options` keyed by their environment variables, for `loadWith`. */
-const byVariable = (options: Partial<StoreConfigShape>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(options).map(([key, value]) => [variables[key as keyof StoreConfigShape], value]))
-
 /**
  * Validates options given in code (defaults for the rest, never the environment), naming the
  * option by its environment variable on failure.
@@ -114,7 +110,7 @@ const byVariable = (options: Partial<StoreConfigShape>): Record<string, unknown>
  * @category Constructors
  */
 export const make = (options: Partial<StoreConfigShape> = {}): Effect.Effect<StoreConfigShape, ConfigurationError> =>
-  Effect.withConfigProvider(loadWith(config, byVariable(options)), ConfigProvider.fromMap(new Map()))
+  fromValues(config, keyedBy(variables, options))
 
 /**
  * Reads the configuration from the environment (through the current `ConfigProvider`); `overrides`
@@ -125,7 +121,7 @@ export const make = (options: Partial<StoreConfigShape> = {}): Effect.Effect<Sto
  */
 export const fromEnv = (
   overrides: Partial<StoreConfigShape> = {}
-): Effect.Effect<StoreConfigShape, ConfigurationError> => loadWith(config, byVariable(overrides))
+): Effect.Effect<StoreConfigShape, ConfigurationError> => loadWith(config, keyedBy(variables, overrides))
 
 /**
  * A layer from options given in code (defaults for the rest); invalid values fail the layer with
@@ -139,14 +135,14 @@ export const layer = (options: Partial<StoreConfigShape> = {}): Layer.Layer<Stor
 
 /**
  * A layer from a `Config` (e.g. `StoreConfig.config`, or one nested under a prefix or mapped);
- * errors name the variable.
+ * errors name the variable, and the loaded values pass `config`'s rules like code options.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layerConfig = (
   options: Config.Config<StoreConfigShape> = config
-): Layer.Layer<StoreConfig, ConfigurationError> => Layer.effect(StoreConfig, load(options))
+): Layer.Layer<StoreConfig, ConfigurationError> => Layer.effect(StoreConfig, Effect.flatMap(load(options), make))
 
 /**
  * A layer reading `VULNERA__STORE__*` from the environment; `overrides` win over it.

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as Advisory from "../src/Advisory.js"
+import * as AdvisorySource from "../src/AdvisorySource.js"
+import * as PackageKey from "../src/PackageKey.js"
 import { loadSampleAdvisories, sampleById, sampleLines } from "./utils/osvFixtures.js"
 
 const decode = Schema.decodeUnknown(Advisory.Advisory)
@@ -113,5 +115,41 @@ describe("Advisory", () => {
     expect(Advisory.cveIds(lower)).toEqual(["CVE-2021-21290"])
     const alma = sampleById(sample, "ALBA-2019:0973")
     expect(Advisory.packages(alma).length).toBe(alma.affected!.length)
+  })
+})
+
+describe("identifier rules", () => {
+  it.effect("advisory ids: non-empty, at most 1024 characters, no whitespace or control characters", () =>
+    Effect.gen(function*() {
+      expect(yield* Advisory.validateAdvisoryId("GHSA-35jh-r3h4-6jhm")).toBe("GHSA-35jh-r3h4-6jhm")
+      const spaced = yield* Effect.flip(Advisory.validateAdvisoryId("GHSA 35jh", "advisory.id"))
+      expect([spaced._tag, spaced.field, spaced.detail]).toEqual(["InvalidInput", "advisory.id", "contains whitespace"])
+      expect((yield* Effect.flip(Advisory.validateAdvisoryId(" "))).detail).toBe("must not be empty")
+      expect((yield* Effect.flip(Advisory.validateAdvisoryId("x".repeat(1025)))).detail).toContain("longer than 1024")
+      expect((yield* Effect.flip(Advisory.validateAdvisoryId("a\u0007b"))).detail).toBe("contains control characters")
+    }))
+
+  it.effect("CVE ids: canonical form checked by isCve, upper-cased by validateCve", () =>
+    Effect.gen(function*() {
+      expect(["CVE-2021-44228", "CVE-2024-1234567", "cve-2021-44228", "CVE-21-1", "CVE-2021-123"].map(Advisory.isCve))
+        .toEqual([true, true, false, false, false])
+      expect(yield* Advisory.validateCve(" cve-2021-44228 ")).toBe("CVE-2021-44228")
+      const bad = yield* Effect.flip(Advisory.validateCve("CVE-21-1"))
+      expect([bad._tag, bad.field]).toEqual(["InvalidInput", "cve"])
+    }))
+
+  it.effect("source names: 1-128 characters of [a-z0-9._-], lower-cased", () =>
+    Effect.gen(function*() {
+      expect(yield* AdvisorySource.validateSourceName(" OSV.PyPI ")).toBe("osv.pypi")
+      const bad = yield* Effect.flip(AdvisorySource.validateSourceName("osv/npm"))
+      expect([bad._tag, bad.field]).toEqual(["InvalidInput", "source"])
+      expect((yield* Effect.flip(AdvisorySource.validateSourceName("x".repeat(129))))._tag).toBe("InvalidInput")
+    }))
+
+  it("PackageKey's deprecated names are the same functions (one rule, kept for compatibility)", () => {
+    expect(PackageKey.isCve).toBe(Advisory.isCve)
+    expect(PackageKey.validateCve).toBe(Advisory.validateCve)
+    expect(PackageKey.validateAdvisoryId).toBe(Advisory.validateAdvisoryId)
+    expect(PackageKey.validateSourceName).toBe(AdvisorySource.validateSourceName)
   })
 })

@@ -507,7 +507,7 @@ describe("DragonflyStore (Redis specifics)", () => {
         const ttl = yield* buildStandalone({ REDIS_URL: url, VULNERA__STORE__TTL_SECONDS: "soon" })
         expect(ttl).toMatchObject({ variable: "VULNERA__STORE__TTL_SECONDS" })
         const chunk = yield* Effect.flip(Layer.build(storeLayer({}, { writeChunkSize: 0 }))).pipe(Effect.scoped)
-        expect(chunk).toMatchObject({ _tag: "ConfigurationError", variable: "writeChunkSize" })
+        expect(chunk).toMatchObject({ _tag: "ConfigurationError", variable: "DragonflyStore.writeChunkSize", value: "0" })
         const redacted = yield* Effect.flip(Layer.build(storeLayer({}, { url: () => `rediss://:${secret}@` }))).pipe(Effect.scoped)
         noSecret(redacted)
       }))

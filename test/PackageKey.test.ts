@@ -30,9 +30,6 @@ describe("PackageKey", () => {
       expect(long.detail).toContain("longer than 1024")
       const control = yield* Effect.flip(PackageKey.make("np\nm", "x"))
       expect(control.field).toBe("ecosystem")
-      const cve = yield* Effect.flip(PackageKey.validateCve("CVE-21-1"))
-      expect(cve.field).toBe("cve")
-      expect(yield* PackageKey.validateCve(" cve-2021-44228 ")).toBe("CVE-2021-44228")
     }))
 })
 

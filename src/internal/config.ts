@@ -1,52 +1,18 @@
 /**
- * Reading environment variables through Effect's `Config` (so tests can swap the
- * `ConfigProvider`), with validation errors that name the variable and the bad value.
+ * Reading configuration through Effect's `Config` (so tests can swap the `ConfigProvider`), with
+ * errors that name the variable and the bad value (secrets never, URL credentials masked).
  *
  * The one config idiom: every module describes its options as a `Config.Config<Options>` built
  * from `Config` combinators (`Config.integer`, `Config.validate`, `Config.redacted`,
- * `withDefault`), named by environment variable; `layerConfig(config)` loads it with `load`, and
- * `layer(options)` validates code options with the same `Config` (`loadWith`), so the rules exist once.
+ * `withDefault`), keyed by environment variable (an option with no variable is keyed
+ * `<Module>.<option>`, which no environment sets). `layerConfig(config)` loads one with `load`;
+ * `layer(options)` passes code options through the same `Config` (`fromValues`) and
+ * `layerFromEnv(overrides)` reads the environment with the overrides in front (`loadWith`), so each
+ * rule is written once. A value that fails is a `ConfigurationError`, never "unset".
  */
 import { Config, ConfigError, ConfigProvider, Effect, Either, Option, Redacted } from "effect"
 import { ConfigurationError } from "../Errors.js"
 import { secretParameter } from "./sanitize.js"
-
-/** A raw optional string variable; empty strings count as unset. */
-export const stringVar = (name: string): Effect.Effect<Option.Option<string>> =>
-  Config.option(Config.string(name)).pipe(
-    Effect.orElseSucceed(() => Option.none<string>()),
-    Effect.map(Option.filter((s) => s.trim().length > 0))
-  )
-
-/** A secret optional variable; its value never appears in errors. */
-export const secretVar = (name: string): Effect.Effect<Option.Option<Redacted.Redacted<string>>> =>
-  stringVar(name).pipe(Effect.map(Option.map((s) => Redacted.make(s))))
-
-/** An optional integer variable within [min, max]. */
-export const integerVar = (
-  name: string,
-  bounds: { readonly min: number; readonly max: number }
-): Effect.Effect<Option.Option<number>, ConfigurationError> =>
-  stringVar(name).pipe(
-    Effect.flatMap(
-      Option.match({
-        onNone: () => Effect.succeed(Option.none<number>()),
-        onSome: (raw) => {
-          const trimmed = raw.trim()
-          const n = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
-          return Number.isSafeInteger(n) && n >= bounds.min && n <= bounds.max
-            ? Effect.succeed(Option.some(n))
-            : Effect.fail(
-              new ConfigurationError({
-                variable: name,
-                value: raw,
-                detail: `expected an integer between ${bounds.min} and ${bounds.max}`
-              })
-            )
-        }
-      })
-    )
-  )
 
 /**
  * Masks the credentials (user and password) and secret-looking query parameters (token, key,
@@ -75,26 +41,24 @@ export const configurationErrorOf = (error: ConfigError.ConfigError): Configurat
   return new ConfigurationError({ variable: leaf.path.join(".") || "configuration", detail: leaf.message })
 }
 
-/** Variables whose values never appear in errors. */
-const secretVariables = new Set(["REDIS_URL", "OSSINDEX_TOKEN"])
+/** Variables whose values never appear in errors, except as a URL with its credentials masked. */
+const secretVariables: ReadonlySet<string> = new Set(["REDIS_URL", "OSSINDEX_TOKEN"])
+
+/** How a bad value is shown: a URL with credentials masked; a secret variable's other values not at all. */
+const shownValue = (variable: string, raw: string): string | undefined =>
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(raw.trim()) ? redactUrl(raw.trim()) : secretVariables.has(variable) ? undefined : raw
 
 /**
  * Loads `config` through the current `ConfigProvider`; a failure is a `ConfigurationError` naming
- * the variable and (unless it is a secret) the raw value, credentials in URLs masked.
+ * the variable and the raw value (`shownValue`: URL credentials masked, secrets never shown).
  */
 export const load = <A>(config: Config.Config<A>): Effect.Effect<A, ConfigurationError> =>
   Effect.catchAll(config, (error) => {
     const failure = configurationErrorOf(error)
-    if (secretVariables.has(failure.variable)) return Effect.fail(failure)
-    return Effect.flatMap(
-      Effect.option(Config.string(failure.variable)),
-      (raw) =>
-        Effect.fail(
-          Option.isSome(raw)
-            ? new ConfigurationError({ variable: failure.variable, value: /^[a-z][a-z0-9+.-]*:\/\//i.test(raw.value) ? redactUrl(raw.value) : raw.value, detail: failure.detail })
-            : failure
-        )
-    )
+    return Effect.flatMap(Effect.option(Config.string(failure.variable)), (raw) => {
+      const value = Option.isSome(raw) ? shownValue(failure.variable, raw.value) : undefined
+      return Effect.fail(value === undefined ? failure : new ConfigurationError({ ...failure, value }))
+    })
   })
 
 /**
@@ -115,6 +79,37 @@ export const loadWith = <A>(
     return Effect.withConfigProvider(load(config), provider)
   })
 
+/**
+ * Validates values given in code (keyed by variable, e.g. from `keyedBy`) with `config`, ignoring
+ * the environment: what is not given takes the `Config`'s defaults. Errors name the key.
+ */
+export const fromValues = <A>(
+  config: Config.Config<A>,
+  values: Readonly<Record<string, unknown>>
+): Effect.Effect<A, ConfigurationError> =>
+  Effect.withConfigProvider(loadWith(config, values), ConfigProvider.fromMap(new Map()))
+
+/**
+ * Options keyed by their configuration key (`keys[option]`), for `loadWith`/`fromValues`; options
+ * without a key (durations, TLS objects) are left out.
+ */
+export const keyedBy = (keys: Readonly<Record<string, string>>, options: object): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(options).flatMap(([option, value]) => {
+      const key = keys[option]
+      return key === undefined ? [] : [[key, value]]
+    })
+  )
+
+/**
+ * The options among `names` that are set: typed values given in code (durations, TLS objects)
+ * that have no text form and are taken as they are.
+ */
+export const given = <A extends object, K extends keyof A>(options: A, names: ReadonlyArray<K>): Partial<Pick<A, K>> =>
+  Object.fromEntries(names.flatMap((name) => (options[name] === undefined ? [] : [[name, options[name]]]))) as Partial<
+    Pick<A, K>
+  >
+
 /** An integer variable within [min, max]; the error says the range. */
 export const integerIn = (name: string, min: number, max: number): Config.Config<number> =>
   Config.integer(name).pipe(
@@ -130,7 +125,19 @@ export const matching = (name: string, pattern: RegExp, message: string): Config
 export const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
   Config.option(config).pipe(Config.map(Option.getOrUndefined))
 
-/** `Either` helper for `Config.mapOrFail`: `InvalidData` with `message` at the variable. */
-export const invalid = (message: string): Either.Either<never, ConfigError.ConfigError> =>
-  Either.left(ConfigError.InvalidData([], message))
+/**
+ * An optional text variable, trimmed; unset or blank is `None` (a blank variable is how shells
+ * unset one). A text value cannot be invalid, so nothing is ever dropped.
+ */
+export const optionalText = (name: string): Config.Config<Option.Option<string>> =>
+  Config.option(Config.string(name)).pipe(
+    Config.map(Option.flatMap((s) => (s.trim() === "" ? Option.none() : Option.some(s.trim()))))
+  )
+
+/**
+ * `Either` helper for `Config.mapOrFail`: `InvalidData` with `message` at the variable being
+ * mapped, or at `variable` for a rule over several variables (mapped over `Config.all`).
+ */
+export const invalid = (message: string, variable?: string): Either.Either<never, ConfigError.ConfigError> =>
+  Either.left(ConfigError.InvalidData(variable === undefined ? [] : [variable], message))
 

@@ -11,7 +11,7 @@
  */
 import { Chunk, Effect, Option } from "effect"
 import { DecodeError, type SourceError } from "../../Errors.js"
-import * as PackageKey from "../../PackageKey.js"
+import { isCve } from "../../Advisory.js"
 
 /** What the comment line says about the file (both absent when the file has no comment line). */
 export interface BulkMetadata {
@@ -65,7 +65,7 @@ export const makeParser = (checkMetadata: (metadata: BulkMetadata) => SourceErro
     const malformed = (reason: string): ParsedItem => ({ _tag: "Malformed", line: lineNumber, reason, text: excerpt(line) })
     if (fields.length !== columns!.count) return malformed(`expected ${columns!.count} fields, got ${fields.length}`)
     const cve = fields[columns!.cve]!.trim()
-    if (!PackageKey.isCve(cve)) return malformed(`not a CVE id: ${JSON.stringify(cve.slice(0, 40))}`)
+    if (!isCve(cve)) return malformed(`not a CVE id: ${JSON.stringify(cve.slice(0, 40))}`)
     const epss = probability(fields[columns!.epss]!.trim())
     if (epss === undefined) return malformed(`epss is not a number in [0, 1]: ${JSON.stringify(fields[columns!.epss])}`)
     const percentile = probability(fields[columns!.percentile]!.trim())

@@ -4,10 +4,8 @@
  * reports. Every source accepts a base URL so it can point at a mirror, a local test server or an
  * offline `file://` snapshot.
  */
-import { Config, Effect, Either, ParseResult } from "effect"
-import { ConfigurationError } from "../../Errors.js"
+import { Config, Either, ParseResult } from "effect"
 import { invalid } from "../config.js"
-import { displayUrl } from "./fetch.js"
 
 /** Which URL schemes a setting accepts: `file:` only where a local mirror can stand in (whole-file downloads). */
 export interface UrlRules {
@@ -27,23 +25,9 @@ const urlProblem = (url: string, rules: UrlRules): string | undefined => {
 }
 
 /**
- * Checks that `url` (given in code) is an absolute `http:`/`https:` URL (or `file:` when allowed).
- * `variable` names the option or environment variable in the error; credentials in the URL are
- * masked there. The same rule as `urlConfig`.
+ * A base-URL variable: an absolute `http:`/`https:` URL (or `file:` when allowed), trimmed (add
+ * `Config.withDefault` for a fallback). Options given in code pass it too (`fromValues`).
  */
-export const validateUrl = (
-  variable: string,
-  url: string,
-  rules: UrlRules
-): Effect.Effect<string, ConfigurationError> =>
-  Effect.suspend(() => {
-    const detail = urlProblem(url, rules)
-    return detail === undefined
-      ? Effect.succeed(url.trim())
-      : Effect.fail(new ConfigurationError({ variable, value: displayUrl(url.trim()), detail }))
-  })
-
-/** A base-URL variable, checked like `validateUrl` (add `Config.withDefault` for a fallback). */
 export const urlConfig = (variable: string, rules: UrlRules): Config.Config<string> =>
   Config.string(variable).pipe(
     Config.mapOrFail((url) => {
