@@ -146,6 +146,9 @@ NodeRuntime.runMain(program, {
     const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
     const code = interrupted ? (terminatedBy === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted) : exitCode
     process.exitCode = code
-    onExit(code)
+    // onExit calls process.exit, which drops whatever a pipe has not taken yet (a 2.8 MB JSON report
+    // piped to another process was cut at 64 KB): an empty write's callback runs once every earlier
+    // write on that stream is flushed.
+    process.stdout.write("", () => process.stderr.write("", () => onExit(code)))
   }
 })
