@@ -9,27 +9,29 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { Platform } from "../VulnerabilityManager.js"
-
-/** undici's client, imported once, when the first request is made. */
-const undici = Effect.cached(
-  Effect.promise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
-    Effect.flatMap((module) => HttpClient.HttpClient.pipe(Effect.provide(module.layerUndici)))
-  )
-)
 
 /**
  * An `HttpClient` that hands every request to undici's client (its own spans, errors and
- * interruption), importing it on first use.
+ * interruption), importing it on first use. undici's dispatcher lives in this layer's scope
+ * (built there on first use, closed with it), as with `NodeHttpClient.layerUndici` itself.
  */
-const lazyHttpClient = Layer.effect(
+const lazyHttpClient = Layer.scoped(
   HttpClient.HttpClient,
-  Effect.map(undici, (client) =>
-    HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-      (request) => Effect.flatMap(client, (undiciClient) => Effect.flatMap(request, undiciClient.execute)),
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const undici = yield* Effect.cached(
+      Effect.promise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
+        Effect.flatMap((module) => Layer.buildWithScope(module.layerUndici, scope)),
+        Effect.map((context) => Context.get(context, HttpClient.HttpClient))
+      )
+    )
+    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (request) => Effect.flatMap(undici, (client) => Effect.flatMap(request, client.execute)),
       Effect.succeed
-    ))
+    )
+  })
 )
 
 /** Node's file system and a lazily loaded undici `HttpClient`: `VulnerabilityManager.Platform`. */
