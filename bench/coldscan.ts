@@ -140,9 +140,13 @@ interface Command {
   readonly gateExit?: boolean
 }
 
-/** One run: wall milliseconds (spawn to exit), peak RSS (kB, from `/usr/bin/time -v`), stdout. */
+/**
+ * One run: wall milliseconds (spawn to exit), CPU seconds (user + system) and peak RSS (kB), both
+ * from `/usr/bin/time -v`, and stdout. On a loaded machine the CPU time is the steadier figure.
+ */
 interface Sample {
   readonly millis: number
+  readonly cpuSeconds: number
   readonly rssKb: number
   readonly stdout: string
 }
@@ -166,8 +170,17 @@ const runOnce = (command: Command, scratch: string): Sample => {
     throw new Error(`${command.name} exited ${result.status ?? result.signal}: ${stderr.slice(0, 2000)}`)
   }
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)
-  if (rss === null) throw new Error(`${timeBinary} -v printed no peak RSS for ${command.name}: ${stderr.slice(-500)}`)
-  return { millis, rssKb: Number(rss[1]), stdout: result.stdout.toString("utf8") }
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)
+  const system = /System time \(seconds\): ([\d.]+)/.exec(stderr)
+  if (rss === null || user === null || system === null) {
+    throw new Error(`${timeBinary} -v printed no peak RSS or CPU time for ${command.name}: ${stderr.slice(-500)}`)
+  }
+  return {
+    millis,
+    cpuSeconds: Number(user[1]) + Number(system[1]),
+    rssKb: Number(rss[1]),
+    stdout: result.stdout.toString("utf8")
+  }
 }
 
 const median = (values: ReadonlyArray<number>): number => {
@@ -255,18 +268,21 @@ const program = Effect.gen(function*() {
 
   const millis = samples.map((s) => median(s.map((x) => x.millis)))
   const rss = samples.map((s) => median(s.map((x) => x.rssKb)) / 1024)
+  const cpu = samples.map((s) => median(s.map((x) => x.cpuSeconds)))
   const [floor, peer] = [millis[0]!, millis[1]!]
-  row("command", "median ms", "min ms", "peak RSS MB", "vs node -e 0", "vs peer", "vs peer, floor subtracted")
-  row("---", "---", "---", "---", "---", "---", "---")
+  row("command", "median ms", "min ms", "CPU s (user+sys)", "peak RSS MB", "vs node -e 0", "vs peer", "vs peer, floor subtracted", "CPU vs peer")
+  row("---", "---", "---", "---", "---", "---", "---", "---", "---")
   commands.forEach((command, c) =>
     row(
       command.name,
       millis[c]!.toFixed(0),
       Math.min(...samples[c]!.map((x) => x.millis)).toFixed(0),
+      cpu[c]!.toFixed(2),
       rss[c]!.toFixed(0),
       ratio(millis[c]! / floor),
       ratio(millis[c]! / peer),
-      ratio((millis[c]! - floor) / (peer - floor))
+      ratio((millis[c]! - floor) / (peer - floor)),
+      ratio(cpu[c]! / cpu[1]!)
     )
   )
 
@@ -280,7 +296,8 @@ const program = Effect.gen(function*() {
     emitFigure({
       bench: "coldscan",
       name: `cold \`vulnera scan\` of 1,000 deps (${store}) vs the peer's cold run (osv-offline-db)`,
-      value: `${millis[c]!.toFixed(0)} vs ${peer.toFixed(0)} ms = ${ratio(millis[c]! / peer)}; RSS ${rss[c]!.toFixed(0)} vs ${rss[1]!.toFixed(0)} MB`,
+      value: `${millis[c]!.toFixed(0)} vs ${peer.toFixed(0)} ms = ${ratio(millis[c]! / peer)} (CPU ${ratio(cpu[c]! / cpu[1]!)}); ` +
+        `RSS ${rss[c]!.toFixed(0)} vs ${rss[1]!.toFixed(0)} MB`,
       target: "<= 0.25x",
       pass: millis[c]! <= 0.25 * peer
     })
