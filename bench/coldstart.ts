@@ -2,7 +2,8 @@
  * Cold start of the `vulnera` bin: `node dist/bin/vulnera.js --version` (the esbuild bundle
  * `npm run build` ships, rebuilt here first) against a bare `node -e 0`, in the same run, like
  * hyperfine: runs of each command interleaved (so a load spike hits both alike), median of N.
- * `--help` (which loads the whole CLI chunk) and `node dist/bin/vulnera.js health` with the
+ * `--help` (served from the help texts rendered at build time, without @effect/cli) and
+ * `node dist/bin/vulnera.js health` with the
  * in-memory store (`REDIS_URL=memory`, the cheapest command that builds a store) are printed next
  * to it, for scale.
  *
@@ -68,7 +69,7 @@ emitFigure({
 })
 emitFigure({
   bench: "coldstart",
-  name: "`vulnera --help` vs `node -e 0` (loads the whole CLI chunk)",
+  name: "`vulnera --help` vs `node -e 0` (pre-rendered help, no @effect/cli)",
   value: `${median(samples[2]!).toFixed(0)} ms = ${ratio(median(samples[2]!) / baseline)}`
 })
 emitFigure({

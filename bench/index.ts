@@ -125,6 +125,7 @@ const benches: ReadonlyArray<Bench> = [
   { name: "epss", file: "epss.ts", about: "EPSS bulk + KEV sources alone (download, parse)", parse: parseEpss },
   { name: "versions", file: "versions.ts", about: "Versions.compare / evaluate micro-benchmark", parse: parseVersions },
   { name: "coldstart", file: "coldstart.ts", about: "vulnera --version (bundled bin) vs a bare node -e 0" },
+  { name: "coldscan", file: "coldscan.ts", about: "vulnera scan of 1,000 real deps in a new process (LMDB, Redis) vs @renovatebot/osv-offline-db's cold run" },
   { name: "decode", file: "decode.ts", about: "decoding stored advisories: marked (structural check) vs unmarked (Schema)" },
   { name: "compression", file: "compression.ts", about: "zstd levels with and without the osv-v1 dictionary: ratio and MB/s" }
 ]

@@ -12,12 +12,19 @@
  * Run: `npx tsx scripts/build-cli.ts [outdir]` (default `dist/bin`).
  */
 import { build } from "esbuild"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { prerenderedFile, prerenderedWidth } from "../src/cli/helpRequest.js"
 
 /** Packages with native code (or optional native helpers), never bundled. */
 export const nativeExternals = ["@toondepauw/node-zstd", "@mongodb-js/zstd", "lmdb", "msgpackr-extract"] as const
 
-/** Bundles `src/cli/vulnera.ts` (and the chunk it imports lazily) into `outdir`. */
+/**
+ * Bundles `src/cli/vulnera.ts` (and the chunks it imports lazily) into `outdir`, and writes the
+ * help texts at the width of a pipe (`vulnera-help.json`, rendered here by the CLI's own help
+ * code), which the entry serves without loading @effect/cli.
+ */
 export const bundleCli = async (outdir: string): Promise<void> => {
   await build({
     entryPoints: [fileURLToPath(new URL("../src/cli/vulnera.ts", import.meta.url))],
@@ -36,6 +43,8 @@ export const bundleCli = async (outdir: string): Promise<void> => {
     legalComments: "linked",
     logLevel: "warning"
   })
+  const { allHelpTexts } = await import("../src/cli/commandList.js")
+  writeFileSync(join(outdir, prerenderedFile), JSON.stringify(allHelpTexts(prerenderedWidth)))
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -54,8 +54,22 @@ const candidates = (
   return sortVersions(ecosystem, Array.from(fixed))
 }
 
-const clears = (advisory: Advisory, key: PackageKey.PackageKey, version: string): boolean =>
-  !Versions.advisoryAffects(advisory, key, version).affected
+/**
+ * Verdicts already computed, per advisory object: a scan asks the same (advisory, package,
+ * version) questions for each finding's `nearestFix` and again in `forDependency`, and
+ * `advisoryAffects` re-reads every range each time. Weakly held, so a verdict lives as long as
+ * the advisory object it is about (and an advisory is never mutated after decoding).
+ */
+const verdicts = new WeakMap<Advisory, Map<string, boolean>>()
+
+const clears = (advisory: Advisory, key: PackageKey.PackageKey, version: string): boolean => {
+  let known = verdicts.get(advisory)
+  if (known === undefined) verdicts.set(advisory, known = new Map())
+  const question = `${key.ecosystem}\u0000${key.name}\u0000${version}`
+  let verdict = known.get(question)
+  if (verdict === undefined) known.set(question, verdict = !Versions.advisoryAffects(advisory, key, version).affected)
+  return verdict
+}
 
 /**
  * The nearest fixed version above `installed` that `advisory` does not affect, or `null` when it

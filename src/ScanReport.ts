@@ -165,8 +165,6 @@ export interface ScanOptions {
   readonly ignore?: IgnoreList.IgnoreList | undefined
   /** A line every output must show first and last (e.g. that the data is a demo snapshot). */
   readonly notice?: string | undefined
-  /** Kept for compatibility: the lookup is one batch (`matchesWithOptionsBatch`) without per-dependency concurrency. */
-  readonly concurrency?: number | undefined
 }
 
 const statusOf = (

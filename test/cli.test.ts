@@ -45,7 +45,7 @@ import {
 } from "./utils/snapshot.js"
 
 const server = useRedisServer({ beforeAll, afterAll })
-const { baseEnv, cli, json, noStackTrace, repo, spawnRun } = useCli({ beforeAll, afterAll })
+const { baseEnv, cli, json, noStackTrace, repo, spawnRun, start } = useCli({ beforeAll, afterAll })
 
 /** The in-process oracle: the manager over the snapshot in memory (synced once). */
 const oracleLayer = snapshotOracleLayer(snapshotEcosystems)
@@ -75,7 +75,15 @@ const checkFinding = (finding: any, advisory: Advisory, key: PackageKey.PackageK
 }
 
 layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
-  it.effect("--version prints package.json's version without loading the CLI; --help and a command's --version still go through it", () =>
+  it.effect("--help and a command's --help print exactly what the CLI's help code renders at 80 columns (served without loading @effect/cli)", () =>
+    Effect.gen(function*() {
+      const { helpFor } = yield* Effect.promise(() => import("../src/cli/commandList.js"))
+      const runs = yield* Effect.all([cli(["--help"]), cli(["scan", "--help"]), cli(["query", "-h", "npm"]), cli(["nope", "--help"])], { concurrency: 2 })
+      const topics = ["", "scan", "query", ""]
+      runs.forEach((run, i) => expect(run).toMatchObject({ code: 0, stdout: `${helpFor(topics[i]!, 80).trimEnd()}\n`, stderr: "" }))
+    }))
+
+  it.effect("--version prints package.json's version without loading the CLI; a command's --version still goes through it", () =>
     Effect.gen(function*() {
       const packageVersion = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version
       const [version, help, commandVersion] = yield* Effect.all([
@@ -416,6 +424,24 @@ layer(oracleLayer, { timeout: 60_000 })("vulnera CLI", (it) => {
       const summary = /^(\d+) dependencies checked .*: (\d+) vulnerable, .*; (\d+) findings/m.exec(run.stdout)
       expect(Number(summary![1])).toBe(snapshotLockfile().length)
       expect(Number(summary![3])).toBeGreaterThan(0)
+    }))
+})
+
+describe("vulnera CLI output", () => {
+  // it.live: the waits are real time (it.effect's TestClock would never advance them).
+  it.live("a report larger than a pipe's buffer arrives whole when the reader is slow (the exit waits for stdout)", () =>
+    Effect.gen(function*() {
+      const running = start(["scan", purlsPath, "--demo", "--format", "json"])
+      running.child.stdout.pause()
+      // Once the report starts to arrive, read nothing for 2 s: a CLI that exits without waiting
+      // for stdout loses whatever the pipe has not taken by then (it was cut at 64 KB).
+      while (running.child.stdout.readableLength === 0 && running.child.exitCode === null) yield* Effect.sleep("25 millis")
+      yield* Effect.sleep("2 seconds")
+      running.child.stdout.resume()
+      const run = yield* running.done
+      expect(run.code, run.stderr).toBe(1)
+      expect(run.stdout.length).toBeGreaterThan(65_536)
+      expect(json(run).results.length).toBeGreaterThan(0)
     }))
 })
 

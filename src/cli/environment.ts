@@ -20,7 +20,7 @@ import * as OsvSource from "../OsvSource.js"
 import * as PackageKey from "../PackageKey.js"
 import * as VulnerabilityManager from "../VulnerabilityManager.js"
 import { type CliExit, unavailable, usage } from "./failure.js"
-import * as Node from "../node.js"
+import * as Platform from "./platform.js"
 
 /** The bundled offline snapshot (`examples/data`), two levels above both `src/cli` and `dist/cli`. */
 export const bundledSnapshotDir = fileURLToPath(new URL("../../examples/data", import.meta.url))
@@ -195,12 +195,15 @@ const fileUrl = (path: string) => pathToFileURL(path).href
 const storeOverride = (store: StoreChoice) =>
   store.kind === "redis" ? { redisUrl: store.redisUrl } : store.kind === "lmdb" ? { storePath: store.path } : { redisUrl: "memory" }
 
-/** The manager over the chosen store and data (`VulnerabilityManager.layerFromEnv` with overrides). */
+/**
+ * The manager over the chosen store and data (`VulnerabilityManager.layerFromEnv` with overrides),
+ * on the CLI's platform (undici loaded only when a source downloads).
+ */
 export const managerLayer = (
   store: StoreChoice,
   data: DataChoice
 ): Layer.Layer<VulnerabilityManager.VulnerabilityManager, ConfigurationError> =>
-  Node.layerFromEnv(
+  VulnerabilityManager.layerFromEnv(
     data._tag === "Snapshot"
       ? {
         ...storeOverride(store),
@@ -212,7 +215,7 @@ export const managerLayer = (
         ...storeOverride(store),
         ...(Option.isSome(data.ecosystems) ? { osv: { ecosystems: data.ecosystems.value } } : {})
       }
-  )
+  ).pipe(Layer.provide(Platform.layer))
 
 /**
  * `cannot reach the store at <url>: <reason>`: what failed (refused, unknown host, timeout, TLS,

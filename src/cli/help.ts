@@ -8,6 +8,7 @@
  */
 import { CliConfig, Command, HelpDoc, Usage } from "@effect/cli"
 import stringWidth from "string-width"
+import { helpWidth } from "./helpRequest.js"
 import { stripAnsi } from "./table.js"
 
 const filler = [
@@ -55,9 +56,6 @@ const clean = (text: string, width: number): string => {
   return lines.join("\n").trim()
 }
 
-/** The width help is wrapped to: the terminal's, else 80 (pipes, files), at least 40. */
-export const helpWidth = (stream: NodeJS.WriteStream = process.stdout): number =>
-  Math.max(40, stream.isTTY === true && stream.columns !== undefined ? stream.columns : 80)
 
 /** `usage: vulnera <name> …`, wrapped with a hanging indent. */
 export const usageLine = (

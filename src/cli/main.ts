@@ -5,40 +5,16 @@
  * outcome to an exit code and one-line message, and keeps library log output off stdout.
  */
 import { Command } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
-import { demoCommand } from "./commands/demo.js"
-import { healthCommand } from "./commands/health.js"
-import { invalidateOssIndexCommand, ossIndexCommand } from "./commands/ossindex.js"
-import { packageVersionFlag, queryCommand } from "./commands/query.js"
-import { resetSyncCommand } from "./commands/reset.js"
-import { scanCommand } from "./commands/scan.js"
-import { syncCommand } from "./commands/sync.js"
-import { verifyCommand } from "./commands/verify.js"
+import { helpRequest, named, rootDescription, subcommands } from "./commandList.js"
+import { packageVersionFlag } from "./commands/query.js"
 import { type CliExit, ExitCode, fromCause, usage } from "./failure.js"
-import { helpText, helpWidth, rootHelpText, usageLine } from "./help.js"
-import { storeSelectionText } from "./options.js"
+import { usageLine } from "./help.js"
+import { helpWidth } from "./helpRequest.js"
 import { painter, stripAnsi } from "./table.js"
 import { version } from "./version.js"
-
-const subcommands = [
-  syncCommand,
-  queryCommand,
-  scanCommand,
-  ossIndexCommand,
-  healthCommand,
-  resetSyncCommand,
-  verifyCommand,
-  invalidateOssIndexCommand,
-  demoCommand
-] as const
-
-/** What `vulnera --help` says first. */
-const rootDescription =
-  "A local, always-queryable copy of security advisories (OSV, CISA KEV, FIRST EPSS, OSS Index). " +
-  "`vulnera sync`, then `vulnera scan FILE` in any later process. " + storeSelectionText + " Try `vulnera demo`. " +
-  "Exit codes: 0 ok, 1 a failed scan gate / a failed or partial sync / a failed source, 2 bad arguments, " +
-  "3 store unreachable, 130 interrupted (SIGINT), 143 terminated (SIGTERM)."
 
 const root = Command.make("vulnera", {}, () => Effect.fail(usage("missing command", ""))).pipe(
   Command.withDescription(rootDescription),
@@ -59,19 +35,6 @@ const rewriteVersionFlag = (argv: ReadonlyArray<string>): ReadonlyArray<string> 
   )
 }
 
-
-const named: ReadonlyArray<readonly [name: string, command: Command.Command<any, any, any, any>]> = [
-  ["sync", syncCommand],
-  ["query", queryCommand],
-  ["scan", scanCommand],
-  ["ossindex", ossIndexCommand],
-  ["health", healthCommand],
-  ["reset-sync", resetSyncCommand],
-  ["verify", verifyCommand],
-  ["invalidate-ossindex", invalidateOssIndexCommand],
-  ["demo", demoCommand]
-]
-
 /** The usage of the command named in argv, or the list of commands (stderr, after a usage error). */
 const usageText = (argv: ReadonlyArray<string>): string => {
   const entry = named.find(([name]) => name === argv[2])
@@ -81,17 +44,6 @@ const usageText = (argv: ReadonlyArray<string>): string => {
   }
   return `${usageLine(entry[0], entry[1], helpWidth(process.stderr))}\n` +
     `run \`vulnera ${entry[0]} --help\` for details\n`
-}
-
-/**
- * `vulnera [<command>] --help` (or `-h`): our help text (see `help.ts`) instead of @effect/cli's,
- * or `undefined` when argv does not ask for help.
- */
-const helpRequest = (argv: ReadonlyArray<string>): string | undefined => {
-  const args = argv.slice(2)
-  if (!args.some((a) => a === "--help" || a === "-h")) return undefined
-  const entry = named.find(([name]) => name === args[0])
-  return entry === undefined ? rootHelpText(rootDescription, named) : helpText(entry[0], entry[1])
 }
 
 let exitCode: number = ExitCode.ok
@@ -146,6 +98,9 @@ NodeRuntime.runMain(program, {
     const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
     const code = interrupted ? (terminatedBy === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted) : exitCode
     process.exitCode = code
-    onExit(code)
+    // onExit calls process.exit, which drops whatever a pipe has not taken yet (a 2.8 MB JSON report
+    // piped to another process was cut at 64 KB): an empty write's callback runs once every earlier
+    // write on that stream is flushed.
+    process.stdout.write("", () => process.stderr.write("", () => onExit(code)))
   }
 })

@@ -11,8 +11,15 @@
  * although it retains under 70 MB (bench/sync.ts); capped, a full sync peaks under 300 MB of RSS
  * and the EPSS + KEV sync under 250 MB, at 10–25% more CPU. The re-exec costs one Node start
  * (about 0.1 s), negligible next to a sync, and no other command pays it.
+ *
+ * `--help` at the width of a pipe or file (80 columns) is served from the texts
+ * `scripts/build-cli.ts` rendered at build time with the same code (`vulnera-help.json` next to
+ * the bundle): no @effect/cli to load. A terminal of another width, or a run from source, goes
+ * through `main.ts`, which renders them for that width.
  */
 import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { helpTopic, helpWidth, prerenderedFile, prerenderedWidth } from "./helpRequest.js"
 import { version } from "./version.js"
 
 /** V8 old space for `vulnera sync`, MB (what bench/sync.ts and bench/enrichment.ts measure as "capped"). */
@@ -23,8 +30,26 @@ const args = process.argv.slice(2)
 const heapChosen = process.execArgv.some((flag) => flag.startsWith(heapFlag)) ||
   (process.env.NODE_OPTIONS ?? "").includes(heapFlag)
 
+/** The pre-rendered help argv asks for, when there is one for this width. */
+const prerenderedHelp = (): string | undefined => {
+  if (!args.includes("--help") && !args.includes("-h")) return undefined
+  if (helpWidth(process.stdout) !== prerenderedWidth) return undefined
+  let texts: Record<string, string>
+  try {
+    texts = JSON.parse(readFileSync(new URL(`./${prerenderedFile}`, import.meta.url), "utf8")) as Record<string, string>
+  } catch {
+    return undefined // not bundled (a run from source): main.ts renders it
+  }
+  const topic = helpTopic(args, Object.keys(texts).filter((topic) => topic !== ""))
+  return topic === undefined ? undefined : texts[topic]
+}
+
+const help = prerenderedHelp()
+
 if (args.length === 1 && args[0] === "--version") {
   process.stdout.write(`${version}\n`)
+} else if (help !== undefined) {
+  process.stdout.write(`${help.trimEnd()}\n`)
 } else if (args[0] === "sync" && !heapChosen && process.argv[1] !== undefined) {
   const child = spawn(process.execPath, [...process.execArgv, `${heapFlag}=${syncHeapMegabytes}`, process.argv[1], ...args], {
     stdio: "inherit"
