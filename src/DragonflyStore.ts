@@ -82,7 +82,9 @@ const integerOption = (name: string, value: number, min: number) =>
 const makeWith = (options: DragonflyStoreOptions, urlVariable: string) =>
   Effect.gen(function*() {
     const config = yield* StoreConfig.StoreConfig
-    const compression = forBackend(yield* Compression, "redis")
+    const base = yield* Compression
+    const compression = forBackend(base, "redis")
+    const summaryCompression = forBackend(base, "summaries")
     const target = yield* parseRedisUrl(options.url, urlVariable, options.tls)
     const setting = (name: keyof typeof optionDefaults, min = 1) =>
       integerOption(name, options[name] ?? optionDefaults[name], min)
@@ -103,7 +105,7 @@ const makeWith = (options: DragonflyStoreOptions, urlVariable: string) =>
       degradedLatencyMillis,
       timeoutMillis: settings.connectTimeoutMillis
     })
-    return makeStore(driver, config, compression)
+    return makeStore(driver, config, compression, summaryCompression)
   })
 
 /**
