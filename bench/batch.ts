@@ -1,7 +1,9 @@
 /**
  * Warm `queryBatch` of 1,000 real dependencies (Go, PyPI and crates.io packages of the corpus, each
  * at a version taken from its records' `versions` lists or `0.0.1`) next to the raw read of the
- * same packages in the same run — the floor any batch read pays:
+ * same packages in the same run. `queryBatch` matches from the stored match summaries and reads the
+ * full records of the matching advisories only; the raw read is what any batch read paid before
+ * summaries, every full record of every package:
  * - Redis: one pipeline of SMEMBERS for the 1,000 index sets, MGET of every id (chunks of 500),
  *   zstd decompression and `JSON.parse` of every value (ioredis and the zstd binding directly);
  * - LMDB: the same through the LMDB driver's own primitives (set members, values), decompression
@@ -92,7 +94,7 @@ const warmBatch = Effect.gen(function*() {
 const program = Effect.gen(function*() {
   console.log(environmentLine())
   console.log(`${dependencies.length} dependencies (${files.map(([, e]) => e).join(", ")}) over ${records.length} records; median of ${rounds} warm rounds\n`)
-  row("store", "queryBatch (warm)", "raw read", "ratio (target <= 1.0x)")
+  row("store", "queryBatch (warm; summaries + matching records)", "raw read (every record)", "ratio (target <= 1.0x)")
   row("---", "---", "---", "---")
 
   // Redis
@@ -127,7 +129,7 @@ const program = Effect.gen(function*() {
   yield* Effect.promise(() => dropPrefix(redis.client, prefix))
   row("Redis", ms(redisResult.batch), ms(redisResult.raw), ratio(redisResult.batch / redisResult.raw))
   row("Redis, decodedCacheEntries 32768", ms(sized), ms(redisResult.raw), ratio(sized / redisResult.raw))
-  emitFigure({ bench: "batch", name: "warm queryBatch of 1,000 deps vs raw SMEMBERS+MGET+zstd+JSON.parse (Redis)", value: ratio(redisResult.batch / redisResult.raw), target: "<= 1.0x", pass: redisResult.batch <= redisResult.raw })
+  emitFigure({ bench: "batch", name: "warm queryBatch (summaries + matching records) of 1,000 deps vs raw SMEMBERS+MGET+zstd+JSON.parse of every record (Redis)", value: ratio(redisResult.batch / redisResult.raw), target: "<= 1.0x", pass: redisResult.batch <= redisResult.raw })
 
   // LMDB
   const directory = mkdtempSync(join(tmpdir(), "vulnera-bench-batch-"))
@@ -147,7 +149,7 @@ const program = Effect.gen(function*() {
   }).pipe(Effect.provide(managerLayer(lmdbStoreLayer(directory, "vulnera"))))
   rmSync(directory, { recursive: true, force: true })
   row("LMDB", ms(lmdbResult.batch), ms(lmdbResult.raw), ratio(lmdbResult.batch / lmdbResult.raw))
-  emitFigure({ bench: "batch", name: "warm queryBatch of 1,000 deps vs raw driver read+zstd+JSON.parse (LMDB)", value: ratio(lmdbResult.batch / lmdbResult.raw), target: "<= 1.0x", pass: lmdbResult.batch <= lmdbResult.raw })
+  emitFigure({ bench: "batch", name: "warm queryBatch (summaries + matching records) of 1,000 deps vs raw driver read+zstd+JSON.parse of every record (LMDB)", value: ratio(lmdbResult.batch / lmdbResult.raw), target: "<= 1.0x", pass: lmdbResult.batch <= lmdbResult.raw })
 })
 
 Effect.runPromise(Effect.scoped(program)).catch((error) => {

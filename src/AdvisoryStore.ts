@@ -68,6 +68,15 @@ export interface VerifyReport {
   readonly indexEntries: number
   /** Index entries whose advisory data is missing or expired (a query would skip them). */
   readonly danglingIndexEntries: number
+  /**
+   * Index entries whose advisory is stored but whose match summary is missing (Redis eviction, a
+   * record written by the Rust crate, or an advisory naming more than 10,000 packages, which gets
+   * none): matching reads their full record instead, so answers are unchanged; a sync of the unit
+   * writes them again. Not repaired, and not counted as a problem.
+   *
+   * @since 0.4.0
+   */
+  readonly missingSummaries: number
   /** Unexpired ids in the count's bookkeeping (`advisoryCount` before repair). */
   readonly recordedAdvisories: number
   /** Of those, ids whose data is missing (the count overstates the store by this many). */

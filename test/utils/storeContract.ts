@@ -834,6 +834,7 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
               indexSets: 2,
               indexEntries: 3,
               danglingIndexEntries: 0,
+              missingSummaries: 0,
               recordedAdvisories: 2,
               danglingRecords: 0,
               missingAdvisories: 0,

@@ -130,6 +130,8 @@ export const summaryContract = <E>(name: string, options: StoreContractOptions<E
           yield* kit.deleteRaw(keys.summary(suffix, c!.id))
           expect(yield* store.getSummariesByPackages(query)).toEqual(before)
           expect(yield* kit.readRaw(keys.summary(suffix, a!.id))).toEqual(Option.none())
+          // verify counts the memberships without a summary (not a problem: nothing to repair).
+          expect(yield* store.verify()).toMatchObject({ missingSummaries: 2, missingAdvisories: 0, repaired: false })
           // A summary whose record is gone does not bring it back: the listing is cleaned.
           yield* kit.deleteRaw(keys.data(a!.id))
           expect(yield* store.getSummariesByPackages(query)).toEqual([Either.right([b, c].map((x) => summaryOf(x!, suffix)))])

@@ -75,6 +75,17 @@ export const summaryFromBytes = (id: string, bytes: Uint8Array): Advisory | unde
   return isTrustedAdvisory(value) && value.id === id ? value : undefined
 }
 
+/**
+ * Advisories naming more packages than this get no summaries (their memberships' summary keys are
+ * deleted instead): matching reads their full record, as it would for a missing summary. Real
+ * records name at most about 1,000 packages (1,020 in the OSV corpus); a summary per package of a
+ * record naming 80,000 would multiply the cost of writing it several times over.
+ */
+export const maxSummariesPerAdvisory = 10_000
+
+/** Decoded summaries kept per decoded record the driver keeps (see `makeSummaryStore`). */
+const summaryCacheFactor = 8
+
 /** Summary values read or decompressed per driver call. */
 const readChunk = 2000
 const textEncoder = new TextEncoder()
@@ -96,14 +107,20 @@ export const makeSummaryStore = (driver: StoreDriver, compression: CompressionSh
   const { keys } = driver
   const cache = new DecodedCache(driver.decodedCacheEntries * summaryCacheFactor)
 
-  /** The compressed summaries of each advisory of a write chunk, one per index suffix, in order. */
+  /**
+   * The compressed summaries of each advisory of a write chunk, one per index suffix, in order;
+   * none for an advisory naming more than `maxSummariesPerAdvisory` packages.
+   */
   const compress = (chunk: ReadonlyArray<PreparedAdvisory>) =>
     Effect.gen(function*() {
       const texts: Array<Uint8Array> = []
-      for (const p of chunk) for (const text of summaryTexts(p.advisory, p.suffixes)) texts.push(textEncoder.encode(text))
+      const summarized = (p: PreparedAdvisory) => p.suffixes.length <= maxSummariesPerAdvisory
+      for (const p of chunk) {
+        if (summarized(p)) for (const text of summaryTexts(p.advisory, p.suffixes)) texts.push(textEncoder.encode(text))
+      }
       const values = yield* compression.compressAll(texts)
       let next = 0
-      return chunk.map((p) => values.slice(next, next += p.suffixes.length))
+      return chunk.map((p) => (summarized(p) ? values.slice(next, next += p.suffixes.length) : []))
     })
 
   /** The summaries of the ids listed under each of `suffixes` (members in `memberLists`, same order). */
@@ -158,6 +175,3 @@ export const makeSummaryStore = (driver: StoreDriver, compression: CompressionSh
 
   return { compress, read }
 }
-
-/** Decoded summaries kept per decoded record the driver keeps (see `makeSummaryStore`). */
-const summaryCacheFactor = 8
