@@ -171,16 +171,22 @@ export const makeManager = (
       : Either.getLeft(key).pipe(Option.getOrUndefined) ?? ecosystemProblem
   }
 
+  /** Answers with each invalid query's problem filled in, and the indexes of the valid ones. */
+  const checkInputs = <A>(queries: ReadonlyArray<PackageQuery>) => {
+    const answers: Array<Either.Either<A, AdvisoryStoreError | InvalidInput>> = new Array(queries.length)
+    const valid: Array<number> = []
+    for (let i = 0; i < queries.length; i++) {
+      const problem = inputProblem(queries[i]!)
+      if (problem !== undefined) answers[i] = Either.left(problem)
+      else valid.push(i)
+    }
+    return { answers, valid }
+  }
+
   /** Each query's advisories (all of them, full records) from one `getByPackages` read (retried as a whole). */
   const lookupAll = (queries: ReadonlyArray<PackageQuery>): Effect.Effect<Array<Lookup>> =>
     Effect.gen(function*() {
-      const lookups: Array<Lookup> = new Array(queries.length)
-      const valid: Array<number> = []
-      for (let i = 0; i < queries.length; i++) {
-        const problem = inputProblem(queries[i]!)
-        if (problem !== undefined) lookups[i] = Either.left(problem)
-        else valid.push(i)
-      }
+      const { answers: lookups, valid } = checkInputs<Either.Either.Right<Lookup>>(queries)
       if (valid.length === 0) return lookups
       const answers = yield* Effect.either(retryTransient(store.getByPackages(valid.map((i) => queries[i]!))))
       for (let v = 0; v < valid.length; v++) {
@@ -216,13 +222,7 @@ export const makeManager = (
     queries: ReadonlyArray<{ readonly ecosystem: string; readonly name: string; readonly version: string }>
   ): Effect.Effect<Array<Matched>> =>
     Effect.gen(function*() {
-      const results: Array<Matched> = new Array(queries.length)
-      const valid: Array<number> = []
-      for (let i = 0; i < queries.length; i++) {
-        const problem = inputProblem(queries[i]!)
-        if (problem !== undefined) results[i] = Either.left(problem)
-        else valid.push(i)
-      }
+      const { answers: results, valid } = checkInputs<Either.Either.Right<Matched>>(queries)
       if (valid.length === 0) return results
       const answers = yield* Effect.either(retryTransient(store.getSummariesByPackages(valid.map((i) => queries[i]!))))
       if (Either.isLeft(answers)) {

@@ -183,20 +183,7 @@ export const makeStore = (
     Effect.gen(function*() {
       const operation = operationName("getByPackages")
       const { answers, memberLists, suffixes, wanted } = yield* listPackages(operation, packages)
-      const ids = Array.from(new Set(memberLists.flat()))
-      const decodedById = new Map<string, Either.Either<Advisory, CorruptEntry> | undefined>()
-      for (const chunk of Arr.chunksOf(ids, chunkSize)) {
-        const { found, missing } = yield* readEach(operation, chunk)
-        for (let i = 0; i < chunk.length; i++) decodedById.set(chunk[i]!, found[i])
-        if (missing.length > 0) {
-          const gone = new Set(missing)
-          // An id can be gone from several of the batch's packages: each listing is purged.
-          for (let s = 0; s < wanted.length; s++) {
-            const stale = memberLists[s]!.filter((id) => gone.has(id))
-            if (stale.length > 0) yield* purge(operation, stale, wanted[s])
-          }
-        }
-      }
+      const decodedById = yield* readListed(operation, wanted, memberLists)
       const bySuffix = new Map<string, Either.Either<ReadonlyArray<Advisory>, CorruptEntry>>()
       for (let s = 0; s < wanted.length; s++) {
         const suffix = wanted[s]!
@@ -214,6 +201,28 @@ export const makeStore = (
         bySuffix.set(suffix, corrupt === undefined ? Either.right(listed.sort(byId)) : Either.left(corrupt))
       }
       return answerPackages(answers, suffixes, bySuffix)
+    })
+
+  /**
+   * Every distinct id of `lists` (the ids listed under each of `suffixes`) read and decoded once, in
+   * chunks; `undefined` for an id whose data is gone, which leaves every listing of the batch that
+   * names it (purged per suffix).
+   */
+  const readListed = (operation: string, suffixes: ReadonlyArray<string>, lists: ReadonlyArray<ReadonlyArray<string>>) =>
+    Effect.gen(function*() {
+      const decodedById = new Map<string, Either.Either<Advisory, CorruptEntry> | undefined>()
+      for (const chunk of Arr.chunksOf(Array.from(new Set(lists.flat())), chunkSize)) {
+        const { found, missing } = yield* readEach(operation, chunk)
+        for (let i = 0; i < chunk.length; i++) decodedById.set(chunk[i]!, found[i])
+        if (missing.length > 0) {
+          const gone = new Set(missing)
+          for (let s = 0; s < suffixes.length; s++) {
+            const stale = lists[s]!.filter((id) => gone.has(id))
+            if (stale.length > 0) yield* purge(operation, stale, suffixes[s])
+          }
+        }
+      }
+      return decodedById
     })
 
   /**
@@ -268,19 +277,7 @@ export const makeStore = (
       const operation = operationName("getSummariesByPackages")
       const { answers, memberLists, suffixes, wanted } = yield* listPackages(operation, packages)
       const summaries = yield* summaryReader.read(operation, wanted, memberLists)
-      const fallbackIds = Array.from(new Set(summaries.flatMap((listed) => listed.missing)))
-      const decodedById = new Map<string, Either.Either<Advisory, CorruptEntry> | undefined>()
-      for (const chunk of Arr.chunksOf(fallbackIds, chunkSize)) {
-        const { found, missing } = yield* readEach(operation, chunk)
-        for (let i = 0; i < chunk.length; i++) decodedById.set(chunk[i]!, found[i])
-        if (missing.length > 0) {
-          const gone = new Set(missing)
-          for (let s = 0; s < wanted.length; s++) {
-            const stale = summaries[s]!.missing.filter((id) => gone.has(id))
-            if (stale.length > 0) yield* purge(operation, stale, wanted[s])
-          }
-        }
-      }
+      const decodedById = yield* readListed(operation, wanted, summaries.map((listed) => listed.missing))
       const bySuffix = new Map<string, Either.Either<ReadonlyArray<Advisory>, CorruptEntry>>()
       for (let s = 0; s < wanted.length; s++) {
         const suffix = wanted[s]!
