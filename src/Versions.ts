@@ -273,8 +273,10 @@ export const advisoryAffects = (advisory: Advisory, key: PackageKey.PackageKey, 
   const issues: Array<MatchIssue> = []
   const repository = key.ecosystem === "git"
   for (const affected of advisory.affected ?? []) {
-    if (!entryApplies(affected, key)) continue
-    const result = repository ? evaluateRepository(affected, key.name, version) : evaluate(affected, version)
+    // `evaluateRepository` applies the `git` half of `entryApplies` itself (undefined: not about the repository).
+    const result = repository
+      ? evaluateRepository(affected, key.name, version)
+      : entryApplies(affected, key) ? evaluate(affected, version) : undefined
     if (result === undefined) continue
     if (result.affected) return result
     for (const issue of result.issues) issues.push(issue)
