@@ -40,6 +40,10 @@ local unpack = table.unpack or unpack
 local prefix, ttl, score = ARGV[1], ARGV[2], ARGV[3]
 local idsKey = KEYS[1]
 
+local function dropAll(keys)
+  for i = 1, #keys, 500 do redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys))) end
+end
+
 local function one(mode, id, fallbackDone, value, dataKey, pkgsKey, first, last, fresh, argFirst)
   local count = last - first + 1
   if mode == 'purge' and redis.call('EXISTS', dataKey) == 1 then return {3} end
@@ -58,11 +62,14 @@ local function one(mode, id, fallbackDone, value, dataKey, pkgsKey, first, last,
   end
   if mode ~= 'put' then fresh = 0 end
   local removed = 0
+  -- Summary keys to delete, DELeted 500 per call (one call per key costs more than the deletes).
+  local stale = {}
   for i = first + fresh, last do
     removed = removed + redis.call('SREM', KEYS[i], id)
-    redis.call('DEL', KEYS[i + count])
+    stale[#stale + 1] = KEYS[i + count]
   end
   if mode ~= 'put' then
+    dropAll(stale)
     redis.call('DEL', pkgsKey)
     if mode == 'del' then redis.call('DEL', dataKey) end
     redis.call('ZREM', idsKey, id)
@@ -77,7 +84,7 @@ local function one(mode, id, fallbackDone, value, dataKey, pkgsKey, first, last,
     redis.call('SADD', KEYS[i], id)
     local summary = ARGV[argFirst + fresh + i - first]
     if summary == '' then
-      redis.call('DEL', KEYS[i + count])
+      stale[#stale + 1] = KEYS[i + count]
     elseif ttl == '0' then
       redis.call('SET', KEYS[i + count], summary)
     else
@@ -99,6 +106,7 @@ local function one(mode, id, fallbackDone, value, dataKey, pkgsKey, first, last,
       redis.call('SADD', pkgsKey, unpack(ARGV, i, math.min(i + 499, argFirst + fresh - 1)))
     end
   end
+  dropAll(stale)
   redis.call('ZADD', idsKey, score, id)
   return {1, existed, removed}
 end
