@@ -1,7 +1,9 @@
 /**
  * Warm `queryBatch` of 1,000 real dependencies (Go, PyPI and crates.io packages of the corpus, each
  * at a version taken from its records' `versions` lists or `0.0.1`) next to the raw read of the
- * same packages in the same run — the floor any batch read pays:
+ * same packages in the same run. `queryBatch` matches from the stored match summaries and reads the
+ * full records of the matching advisories only; the raw read is what any batch read paid before
+ * summaries, every full record of every package:
  * - Redis: one pipeline of SMEMBERS for the 1,000 index sets, MGET of every id (chunks of 500),
  *   zstd decompression and `JSON.parse` of every value (ioredis and the zstd binding directly);
  * - LMDB: the same through the LMDB driver's own primitives (set members, values), decompression
@@ -82,17 +84,26 @@ const decodeAll = (values: ReadonlyArray<Uint8Array>) =>
     return parsed
   })
 
-const warmBatch = Effect.gen(function*() {
-  const manager = yield* VulnerabilityManager
-  const outcome = yield* manager.queryBatch(dependencies)
-  if (outcome.failed > 0) return yield* Effect.dieMessage(`${outcome.failed} lookups failed`)
-  return outcome
-})
+/**
+ * The same packages at a version above every fix: few candidates match, so the batch reads mostly
+ * summaries (what a lockfile at current versions looks like), against the same raw read.
+ */
+const current = dependencies.map((d) => ({ ...d, version: "999999.0.0" }))
+
+const batchOf = (packages: typeof dependencies) =>
+  Effect.gen(function*() {
+    const manager = yield* VulnerabilityManager
+    const outcome = yield* manager.queryBatch(packages)
+    if (outcome.failed > 0) return yield* Effect.dieMessage(`${outcome.failed} lookups failed`)
+    return outcome
+  })
+const warmBatch = batchOf(dependencies)
+const warmCurrent = batchOf(current)
 
 const program = Effect.gen(function*() {
   console.log(environmentLine())
   console.log(`${dependencies.length} dependencies (${files.map(([, e]) => e).join(", ")}) over ${records.length} records; median of ${rounds} warm rounds\n`)
-  row("store", "queryBatch (warm)", "raw read", "ratio (target <= 1.0x)")
+  row("store", "queryBatch (warm; summaries + matching records)", "raw read (every record)", "ratio (target <= 1.0x)")
   row("---", "---", "---", "---")
 
   // Redis
@@ -102,6 +113,7 @@ const program = Effect.gen(function*() {
   const redisResult = yield* Effect.gen(function*() {
     yield* Effect.flatMap(AdvisoryStore, (store) => store.upsertBatch(records, "osv"))
     const batch = yield* timed(warmBatch)
+    const fewMatch = yield* timed(warmCurrent)
     const raw = yield* timed(Effect.gen(function*() {
       const pipeline = redis.client.pipeline()
       for (const suffix of suffixes) pipeline.smembers(keys.index(suffix))
@@ -116,7 +128,7 @@ const program = Effect.gen(function*() {
       announced = true
       return yield* decodeAll(values)
     }))
-    return { batch, raw }
+    return { batch, fewMatch, raw }
   }).pipe(Effect.provide(managerLayer(storeLayer(redis.url, prefix))))
   // The decoded-value cache (default 2,048 entries on Redis) holds fewer advisories than this batch
   // names: a second Redis row with it sized to the batch shows what the cache, not the read, costs.
@@ -126,14 +138,16 @@ const program = Effect.gen(function*() {
   }).pipe(Effect.provide(managerLayer(storeLayer(redis.url, prefix, { decodedCacheEntries: 32_768 }))))
   yield* Effect.promise(() => dropPrefix(redis.client, prefix))
   row("Redis", ms(redisResult.batch), ms(redisResult.raw), ratio(redisResult.batch / redisResult.raw))
+  row("Redis, versions above every fix (few match)", ms(redisResult.fewMatch), ms(redisResult.raw), ratio(redisResult.fewMatch / redisResult.raw))
   row("Redis, decodedCacheEntries 32768", ms(sized), ms(redisResult.raw), ratio(sized / redisResult.raw))
-  emitFigure({ bench: "batch", name: "warm queryBatch of 1,000 deps vs raw SMEMBERS+MGET+zstd+JSON.parse (Redis)", value: ratio(redisResult.batch / redisResult.raw), target: "<= 1.0x", pass: redisResult.batch <= redisResult.raw })
+  emitFigure({ bench: "batch", name: "warm queryBatch (summaries + matching records) of 1,000 deps vs raw SMEMBERS+MGET+zstd+JSON.parse of every record (Redis)", value: ratio(redisResult.batch / redisResult.raw), target: "<= 1.0x", pass: redisResult.batch <= redisResult.raw })
 
   // LMDB
   const directory = mkdtempSync(join(tmpdir(), "vulnera-bench-batch-"))
   const lmdbResult = yield* Effect.gen(function*() {
     yield* Effect.flatMap(AdvisoryStore, (store) => store.upsertBatch(records, "osv"))
     const batch = yield* timed(warmBatch)
+    const fewMatch = yield* timed(warmCurrent)
     const lmdb = yield* Effect.promise(() => import("lmdb"))
     const root = lmdb.open({ path: directory, maxDbs: 8, readOnly: true })
     const driver = makeLmdbDriver(openDatabases(root), makeKeys("vulnera"), { path: directory, mapSizeBytes: 0, readOnly: true, version: "" })
@@ -143,11 +157,12 @@ const program = Effect.gen(function*() {
       const values = yield* driver.getValues("bench", ids.map(makeKeys("vulnera").data), Date.now())
       return yield* decodeAll(values.filter((v): v is Uint8Array => v !== undefined))
     }))
-    return { batch, raw }
+    return { batch, fewMatch, raw }
   }).pipe(Effect.provide(managerLayer(lmdbStoreLayer(directory, "vulnera"))))
   rmSync(directory, { recursive: true, force: true })
   row("LMDB", ms(lmdbResult.batch), ms(lmdbResult.raw), ratio(lmdbResult.batch / lmdbResult.raw))
-  emitFigure({ bench: "batch", name: "warm queryBatch of 1,000 deps vs raw driver read+zstd+JSON.parse (LMDB)", value: ratio(lmdbResult.batch / lmdbResult.raw), target: "<= 1.0x", pass: lmdbResult.batch <= lmdbResult.raw })
+  row("LMDB, versions above every fix (few match)", ms(lmdbResult.fewMatch), ms(lmdbResult.raw), ratio(lmdbResult.fewMatch / lmdbResult.raw))
+  emitFigure({ bench: "batch", name: "warm queryBatch (summaries + matching records) of 1,000 deps vs raw driver read+zstd+JSON.parse of every record (LMDB)", value: ratio(lmdbResult.batch / lmdbResult.raw), target: "<= 1.0x", pass: lmdbResult.batch <= lmdbResult.raw })
 })
 
 Effect.runPromise(Effect.scoped(program)).catch((error) => {

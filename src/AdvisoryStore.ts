@@ -68,6 +68,15 @@ export interface VerifyReport {
   readonly indexEntries: number
   /** Index entries whose advisory data is missing or expired (a query would skip them). */
   readonly danglingIndexEntries: number
+  /**
+   * Index entries whose advisory is stored but whose match summary is missing (Redis eviction, a
+   * record written by the Rust crate, or an advisory naming more than 10,000 packages, which gets
+   * none): matching reads their full record instead, so answers are unchanged; a sync of the unit
+   * writes them again. Not repaired, and not counted as a problem.
+   *
+   * @since 0.4.0
+   */
+  readonly missingSummaries: number
   /** Unexpired ids in the count's bookkeeping (`advisoryCount` before repair). */
   readonly recordedAdvisories: number
   /** Of those, ids whose data is missing (the count overstates the store by this many). */
@@ -118,6 +127,31 @@ export interface AdvisoryStoreShape {
   readonly getByPackages: (
     packages: ReadonlyArray<PackageRef>
   ) => Effect.Effect<ReadonlyArray<Either.Either<ReadonlyArray<Advisory>, AdvisoryStoreError>>, StoreError>
+  /**
+   * The match summaries of every advisory indexed under each package: per package, in input order,
+   * pruned advisories sorted by id, each holding the advisory's `id` and only the `affected`
+   * entries `Versions.advisoryAffects` evaluates for that package (`package`, `ranges`, `versions`),
+   * so `advisoryAffects(summary, key, version)` answers as it does on the full record. They are
+   * written with each advisory, next to the index (`sum:<suffix> <id>`); a summary that is missing
+   * (data written by the Rust crate, a key Redis evicted) or unreadable is rebuilt from the full
+   * record in memory (not written back), so an answer never depends on it. For matching: read the
+   * full records of the advisories that match with `getBatchEach`. Errors as in `getByPackages`.
+   *
+   * @since 0.4.0
+   */
+  readonly getSummariesByPackages: (
+    packages: ReadonlyArray<PackageRef>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<ReadonlyArray<Advisory>, AdvisoryStoreError>>, StoreError>
+  /**
+   * Advisories by id in bounded batches, each id's own outcome: absent (or expired) ids are not in
+   * the map and their index entries are removed (cleaned when read); an invalid id or an
+   * undecodable value is that id's error, not the call's.
+   *
+   * @since 0.4.0
+   */
+  readonly getBatchEach: (
+    ids: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, Either.Either<Advisory, AdvisoryStoreError>>, StoreError>
   /** The same as `getByPackage` as a stream that holds at most one page (100 advisories) in memory. Unordered. */
   readonly streamByPackage: (ecosystem: string, name: string) => Stream.Stream<Advisory, AdvisoryStoreError>
   /** The ids indexed under the package, sorted. */

@@ -78,7 +78,12 @@ export interface CompressionShape {
 export const backendDictionaries = {
   redis: "none",
   lmdb: "osv-v1",
-  memory: "osv-v1"
+  memory: "osv-v1",
+  /**
+   * Match summaries (`sum:` keys) on every backend: only this library reads them, and the
+   * dictionary makes them 3.5× smaller instead of 1.3× (measured on the real corpus).
+   */
+  summaries: "osv-v1"
 } as const satisfies Record<string, DictionaryName>
 
 /**

@@ -111,7 +111,9 @@ export const config: Config.Config<DragonflyStoreOptions> = settings
 const build = (options: Config.Config.Success<typeof settings>, tls: ConnectionOptions | undefined) =>
   Effect.gen(function*() {
     const config = yield* StoreConfig.StoreConfig
-    const compression = forBackend(yield* Compression, "redis")
+    const base = yield* Compression
+    const compression = forBackend(base, "redis")
+    const summaryCompression = forBackend(base, "summaries")
     const target = yield* parseRedisUrl(options.url, variables.url, tls)
     const connection = yield* makeConnection(target, options)
     defineAdvisoryScript(connection.client)
@@ -122,7 +124,7 @@ const build = (options: Config.Config.Success<typeof settings>, tls: ConnectionO
       degradedLatencyMillis: options.degradedLatencyMillis,
       timeoutMillis: options.connectTimeoutMillis
     })
-    return makeStore(driver, config, compression)
+    return makeStore(driver, config, compression, summaryCompression)
   })
 
 /**

@@ -133,11 +133,13 @@ const makeWith = (options: LmdbStoreOptions, variable: string) =>
   Effect.gen(function*() {
     const valid = yield* fromValues(settingsConfig, keyedBy(variables, options))
     const config = yield* StoreConfig.StoreConfig
-    const compression = forBackend(yield* Compression, "lmdb")
+    const base = yield* Compression
+    const compression = forBackend(base, "lmdb")
+    const summaryCompression = forBackend(base, "summaries")
     const { env, ...settings } = yield* open(valid, variable)
     const keys = makeKeys(config.keyPrefix)
     return {
-      store: makeStore(makeLmdbDriver(env, keys, settings), config, compression),
+      store: makeStore(makeLmdbDriver(env, keys, settings), config, compression, summaryCompression),
       testKit: makeLmdbRawAccess(env, keys)
     }
   })

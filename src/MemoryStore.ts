@@ -58,9 +58,11 @@ export const makeWithTestKit: Effect.Effect<
   StoreConfig.StoreConfig | Compression
 > = Effect.gen(function*() {
   const config = yield* StoreConfig.StoreConfig
-  const compression = forBackend(yield* Compression, "memory")
+  const base = yield* Compression
+  const compression = forBackend(base, "memory")
+  const summaryCompression = forBackend(base, "summaries")
   const { driver, raw } = makeMemoryDriver(config.keyPrefix)
-  return { store: makeStore(driver, config, compression), testKit: raw }
+  return { store: makeStore(driver, config, compression, summaryCompression), testKit: raw }
 })
 
 /**

@@ -35,6 +35,7 @@
 import { Either, Option, Schema } from "effect"
 import type { Advisory, Affected } from "./Advisory.js"
 import * as PackageKey from "./PackageKey.js"
+import { entryApplies } from "./internal/versions/entries.js"
 import { evaluateRepository, normalizeTag as normalizeGitTag } from "./internal/versions/git.js"
 import { evaluateRange } from "./internal/versions/ranges.js"
 import { baseEcosystem, schemeFor } from "./internal/versions/registry.js"
@@ -272,9 +273,10 @@ export const advisoryAffects = (advisory: Advisory, key: PackageKey.PackageKey, 
   const issues: Array<MatchIssue> = []
   const repository = key.ecosystem === "git"
   for (const affected of advisory.affected ?? []) {
-    let result: Evaluation | undefined
-    if (repository) result = evaluateRepository(affected, key.name, version)
-    else if (affected.package !== undefined && PackageKey.covers(key, affected.package)) result = evaluate(affected, version)
+    // `evaluateRepository` applies the `git` half of `entryApplies` itself (undefined: not about the repository).
+    const result = repository
+      ? evaluateRepository(affected, key.name, version)
+      : entryApplies(affected, key) ? evaluate(affected, version) : undefined
     if (result === undefined) continue
     if (result.affected) return result
     for (const issue of result.issues) issues.push(issue)

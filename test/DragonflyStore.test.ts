@@ -65,7 +65,8 @@ const testLayer = (config: Partial<StoreConfig.StoreConfigShape> & { readonly ke
       writeRaw: (key: string, bytes: Uint8Array) =>
         Effect.promise(() => redis.set(key, Buffer.from(bytes), "KEEPTTL")).pipe(Effect.asVoid),
       readRaw: (key: string) =>
-        Effect.promise(() => redis.getBuffer(key)).pipe(Effect.map((bytes) => Option.fromNullable(bytes)))
+        Effect.promise(() => redis.getBuffer(key)).pipe(Effect.map((bytes) => Option.fromNullable(bytes))),
+      deleteRaw: (key: string) => Effect.promise(() => redis.del(key)).pipe(Effect.asVoid)
     }))
   )
   return Layer.mergeAll(storeLayer(config), Layer.provideMerge(kit, raw))

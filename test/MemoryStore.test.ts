@@ -85,7 +85,13 @@ describe("MemoryStore (memory-specific)", () => {
       yield* store.updateSyncTimestamp("osv", new Date("2025-08-16T00:00:00Z"))
       yield* store.storeOssIndexCache("pkg:npm/ws@1.0.0", [ws])
       expect(yield* kit.keys).toEqual(
-        [keys.data(ws.id), keys.enrichment("CVE-2016-10518"), keys.meta("osv"), keys.ossIndex("pkg:npm/ws@1.0.0")].sort()
+        [
+          keys.data(ws.id),
+          keys.summary("npm:ws", ws.id),
+          keys.enrichment("CVE-2016-10518"),
+          keys.meta("osv"),
+          keys.ossIndex("pkg:npm/ws@1.0.0")
+        ].sort()
       )
       const data = Option.getOrThrow(yield* kit.readRaw(keys.data(ws.id)))
       expect(Array.from(data.subarray(0, 4))).toEqual([0x28, 0xb5, 0x2f, 0xfd]) // a zstd frame
@@ -124,7 +130,9 @@ describe("MemoryStore (memory-specific)", () => {
       yield* store.storeEnrichment("CVE-2016-10518", new EnrichmentData({ updatedAt: "2025-01-01T00:00:00Z" }))
       yield* store.storeOssIndexCache("pkg:npm/ws@1.0.0", [])
       yield* store.updateSyncTimestamp("osv", new Date(0))
-      expect((yield* kit.keys).length).toBe(sample.length + 3)
+      // Each advisory's data and one match summary per index entry.
+      const summaries = sample.reduce((n, a) => n + Codec.indexSuffixes(a).length, 0)
+      expect((yield* kit.keys).length).toBe(sample.length + summaries + 3)
       yield* TestClock.adjust("61 seconds")
       expect(yield* store.advisoryCount).toBe(0)
       yield* store.getEnrichment("CVE-2016-10518")

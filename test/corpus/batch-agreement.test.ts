@@ -4,7 +4,9 @@
  * `affected.versions` lists give (plus a version no record lists, per package), the answers of
  * `matchesWithOptionsBatch` (what `vulnera scan` uses) and `queryBatch` must equal those of
  * `matchesWithOptions` and `matches` called one package at a time — affected, undetermined and
- * excluded alike, enrichment included.
+ * excluded alike, enrichment included. Then, for every pair, evaluating the store's match summaries
+ * (`getSummariesByPackages`) gives exactly what evaluating the full records (`getByPackages`) gives,
+ * and the manager's answers equal the full-record evaluation.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { readdirSync, readFileSync } from "node:fs"
@@ -16,8 +18,10 @@ import { AdvisoryStore } from "../../src/AdvisoryStore.js"
 import * as Compression from "../../src/Compression.js"
 import * as MatchOptions from "../../src/MatchOptions.js"
 import * as MemoryStore from "../../src/MemoryStore.js"
+import * as PackageKey from "../../src/PackageKey.js"
 import * as StoreConfig from "../../src/StoreConfig.js"
 import * as Node from "../../src/node.js"
+import * as Versions from "../../src/Versions.js"
 import * as VulnerabilityManager from "../../src/VulnerabilityManager.js"
 
 const osvDir = join(process.env.VULNERA_DATA_DIR ?? "../shared/data", "osv")
@@ -88,5 +92,38 @@ describe("batch reads agree with single-package reads on the corpus (memory stor
       // The sample exercises real matches, not only empty answers.
       expect(affected).toBeGreaterThan(sample.length / 2)
       expect(undetermined + affected).toBeGreaterThan(0)
+
+      // Summary-based matching (what the manager now does) against matching every full record (what
+      // it did before summaries), for every pair: the same advisories, the same undetermined issues.
+      const packages = Array.from(new Map(allPairs.map((p) => [`${p.ecosystem}\u0000${p.name}`, p])).values())
+      const slot = new Map(packages.map((p, i) => [`${p.ecosystem}\u0000${p.name}`, i]))
+      const full = yield* store.getByPackages(packages)
+      const summaries = yield* store.getSummariesByPackages(packages)
+      const verdicts = (advisories: ReadonlyArray<Advisory.Advisory>, key: PackageKey.PackageKey, version: string) =>
+        advisories.flatMap((a) => {
+          const evaluation = Versions.advisoryAffects(a, key, version)
+          return evaluation.affected || evaluation.issues.length > 0 ? [{ id: a.id, evaluation }] : []
+        })
+      const disagreeing: Array<string> = []
+      for (const pair of allPairs) {
+        const i = slot.get(`${pair.ecosystem}\u0000${pair.name}`)!
+        const key = PackageKey.unsafeMake(pair.ecosystem, pair.name)
+        const fromRecords = verdicts(Either.getOrThrow(full[i]!), key, pair.version)
+        const fromSummaries = verdicts(Either.getOrThrow(summaries[i]!), key, pair.version)
+        if (JSON.stringify(fromRecords) !== JSON.stringify(fromSummaries)) disagreeing.push(`${pair.ecosystem}/${pair.name}@${pair.version}`)
+      }
+      expect(disagreeing).toEqual([])
+      // And the manager's batch answers equal the full-record evaluation on the sample.
+      for (let i = 0; i < sample.length; i++) {
+        const { ecosystem, name, version } = sample[i]!
+        const expected = verdicts(Either.getOrThrow(full[slot.get(`${ecosystem}\u0000${name}`)!]!), PackageKey.unsafeMake(ecosystem, name), version.trim())
+        const report = Either.getOrThrow(batch[i]!)
+        expect([...report.advisories.map((a) => a.id), ...report.excluded.map((e) => e.id)].sort()).toEqual(
+          expected.filter((v) => v.evaluation.affected).map((v) => v.id).sort()
+        )
+        expect(report.undetermined).toEqual(
+          expected.filter((v) => !v.evaluation.affected).map((v) => ({ id: v.id, issues: v.evaluation.issues }))
+        )
+      }
     }).pipe(Effect.provide(layer)), 600_000)
 })

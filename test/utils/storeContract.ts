@@ -9,7 +9,8 @@
  * - `StoreTestKit` (Tag) / `StoreTestKitShape`: the driver-level hook a store's test file provides next
  *   to `AdvisoryStore`: `keyPrefix` (the prefix the store writes under) and `writeRaw(key, bytes)`
  *   (replace the raw bytes stored at a full key, bypassing compression and encoding, keeping the
- *   key's TTL — Redis: `SET key bytes KEEPTTL`), and `readRaw(key)` (the stored bytes as they are).
+ *   key's TTL — Redis: `SET key bytes KEEPTTL`), `readRaw(key)` (the stored bytes as they are) and
+ *   `deleteRaw(key)` (what eviction does).
  *   The suite uses them to plant corrupt values and to check the format marker.
  *   `MemoryStore.TestKit` has this shape; the memory test provides it with `Layer.effect(StoreTestKit, MemoryStore.TestKit)`.
  * - `keyOf(prefix)`: the key layout (src/internal/store/keys.ts) — `data(id)`, `index(suffix)`,
@@ -47,6 +48,7 @@ import { OssIndexCacheEntry } from "../../src/OssIndexCacheEntry.js"
 import type { StoreConfigShape } from "../../src/StoreConfig.js"
 import { loadSampleAdvisories, sampleById, variant } from "./osvFixtures.js"
 import { queryKindsContract } from "./queryKindsContract.js"
+import { summaryContract } from "./summaryContract.js"
 
 export { loadSampleAdvisories }
 
@@ -62,6 +64,8 @@ export interface StoreTestKitShape {
   readonly writeRaw: (key: string, bytes: Uint8Array) => Effect.Effect<void>
   /** The bytes stored at a full key as they are (compressed), none when absent. */
   readonly readRaw: (key: string) => Effect.Effect<Option.Option<Uint8Array>>
+  /** Deletes a value key, as Redis eviction would (e.g. a match summary). */
+  readonly deleteRaw: (key: string) => Effect.Effect<void>
 }
 
 /** The test kit service each store's test file provides next to `AdvisoryStore`. */
@@ -830,6 +834,7 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
               indexSets: 2,
               indexEntries: 3,
               danglingIndexEntries: 0,
+              missingSummaries: 0,
               recordedAdvisories: 2,
               danglingRecords: 0,
               missingAdvisories: 0,
@@ -863,4 +868,5 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
     })
   })
   queryKindsContract(name, options)
+  summaryContract(name, options)
 }

@@ -12,6 +12,11 @@ export const verifyText = (report: VerifyReport, store: StoreChoice): string => 
     `verified ${store.display}: ${report.indexSets} index sets, ${report.indexEntries} index entries, ` +
     `${report.recordedAdvisories} recorded advisories`
   ]
+  if (report.missingSummaries > 0) {
+    lines.push(
+      `${report.missingSummaries} index entries have no match summary: matching reads their full records (slower, same answers); \`vulnera sync\` writes them again`
+    )
+  }
   if (report.missingAdvisories === 0) {
     lines.push("no problems found")
     return lines.join("\n")

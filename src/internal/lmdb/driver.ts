@@ -3,13 +3,13 @@
  * reader processes). Layout, all keys binary and unambiguous:
  *
  * | named db | key | value |
- * | `values` | UTF-8 of the full key (`<prefix>:data:<id>`, ...) | float64 BE expiry (epoch ms, +Infinity = never) ++ bytes |
+ * | `values` | UTF-8 of the full key (`<prefix>:data:<id>`, `<prefix>:sum:<suffix> <id>`, ...) | float64 BE expiry (epoch ms, +Infinity = never) ++ bytes |
  * | `sets` | u32 BE length ++ UTF-8 set key ++ UTF-8 member | empty |
  * | `scores` | u32 BE length ++ UTF-8 `<prefix>:ids` ++ UTF-8 id | float64 BE expiry |
  * | `expiries` | u32 BE length ++ UTF-8 `<prefix>:ids` ++ float64 BE expiry ++ UTF-8 id (finite expiries only) | empty |
  * | `counts` | UTF-8 `<prefix>:ids` | float64 BE number of ids (O(1) count) |
  *
- * Every write is one `transactionSync`: an advisory's data, index memberships, `pkgs:<id>` set,
+ * Every write is one `transactionSync`: an advisory's data, index memberships and their summaries, `pkgs:<id>` set,
  * score, expiry entry and the count change in one transaction (per chunk of advisories), so a
  * killed process leaves the last committed state. Expiry follows Effect's `Clock` (values carry
  * their expiry; reads compare with `now`), so `TestClock` drives it.
@@ -147,13 +147,17 @@ export const makeLmdbDriver = (env: LmdbEnv, keys: StoreKeys, settings: LmdbDriv
   /** Ids in `ids` expired at `now`, as a range of `expiries`. */
   const expiredRange = (now: number) => ({ start: idsFrame, end: Buffer.concat([idsFrame, float(now), afterText]) })
 
-  /** Leaves every index the advisory is in (and `leave`); returns how many memberships were removed. */
+  /**
+   * Leaves every index the advisory is in (and `leave`), deleting those memberships' summaries;
+   * returns how many memberships were removed.
+   */
   const unlist = (id: string, keep: ReadonlySet<string>, leave: ReadonlyArray<string>) => {
     let removed = 0
     for (const suffix of new Set([...membersOf(keys.pkgs(id)), ...leave])) {
       if (keep.has(suffix)) continue
       removed += srem(keys.index(suffix), id)
       srem(keys.pkgs(id), suffix)
+      values.removeSync(Buffer.from(keys.summary(suffix, id)))
     }
     return removed
   }
@@ -222,11 +226,14 @@ export const makeLmdbDriver = (env: LmdbEnv, keys: StoreKeys, settings: LmdbDriv
             if (w.mode === "purge" && existed) return { existed, removed: 0 }
             if (w.mode === "put") {
               const removed = unlist(w.id, new Set(w.suffixes), w.leave)
-              for (const suffix of w.suffixes) {
+              const expiresAt = expiry.expiresAt ?? never
+              w.suffixes.forEach((suffix, i) => {
                 sadd(keys.index(suffix), w.id)
                 sadd(keys.pkgs(w.id), suffix)
-              }
-              const expiresAt = expiry.expiresAt ?? never
+                const summary = w.summaries?.[i]
+                if (summary !== undefined) setValue(keys.summary(suffix, w.id), summary, expiresAt)
+                else values.removeSync(Buffer.from(keys.summary(suffix, w.id)))
+              })
               setValue(key, w.value!, expiresAt)
               zadd(w.id, expiresAt)
               return { existed, removed }
@@ -293,6 +300,7 @@ export const makeLmdbRawAccess = (env: LmdbEnv, keys: StoreKeys): RawAccess => {
         const expiresAt = old === undefined ? never : old.readDoubleBE(0)
         root.transactionSync(() => values.putSync(Buffer.from(key), Buffer.concat([float(expiresAt), bytes])))
       }),
+    deleteRaw: (key) => Effect.sync(() => void root.transactionSync(() => values.removeSync(Buffer.from(key)))),
     readRaw: (key) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const raw = stored(key)

@@ -89,15 +89,14 @@ export const makeManager = (
       Effect.withSpan("VulnerabilityManager.queryEnriched", { attributes: { ecosystem, name } })
     )
 
-  const matchAdvisories = (advisories: ReadonlyArray<Advisory>, key: PackageKey.PackageKey, version: string) =>
-    advisories.filter((advisory) => Versions.advisoryAffects(advisory, key, version).affected)
+  /** One package's lookup with a version (single-package operations): `matchAll` of one query. */
+  const matchOne = (ecosystem: string, name: string, version: string) =>
+    Effect.flatMap(matchAll([{ ecosystem, name, version }]), (results) => results[0]!).pipe(timeQuery("query"))
 
   const matches = (ecosystem: string, name: string, version: string) =>
-    Effect.gen(function*() {
-      const key = yield* PackageKey.make(ecosystem, name)
-      const advisories = yield* query(ecosystem, name)
-      return matchAdvisories(advisories, key, version.trim())
-    }).pipe(Effect.withSpan("VulnerabilityManager.matches", { attributes: { ecosystem, name, version } }))
+    Effect.map(matchOne(ecosystem, name, version), (matched) => matched.affected).pipe(
+      Effect.withSpan("VulnerabilityManager.matches", { attributes: { ecosystem, name, version } })
+    )
 
   const isValidated = (o: MatchOptions.MatchOptions | MatchOptions.MatchOptionsInput): o is MatchOptions.MatchOptions =>
     Option.isOption((o as MatchOptions.MatchOptions).minCvss) && "missingData" in o
@@ -139,23 +138,10 @@ export const makeManager = (
     undetermined: MatchReport["undetermined"]
   ) => Effect.map(enrichmentFor(candidates, options), (entries) => applyFilters(candidates, entries, options, undetermined))
 
-  /** Splits a package's advisories into those affecting `version` and the undetermined ones (plain code). */
-  const evaluate = (all: ReadonlyArray<Advisory>, key: PackageKey.PackageKey, version: string) => {
-    const affected: Array<Advisory> = []
-    const undetermined: Array<MatchReport["undetermined"][number]> = []
-    for (const advisory of all) {
-      const evaluation = Versions.advisoryAffects(advisory, key, version)
-      if (evaluation.affected) affected.push(advisory)
-      else if (evaluation.issues.length > 0) undetermined.push({ id: advisory.id, issues: evaluation.issues })
-    }
-    return { affected, undetermined }
-  }
-
   const matchesWithOptions: VulnerabilityManagerShape["matchesWithOptions"] = (ecosystem, name, version, input) =>
     Effect.gen(function*() {
       const options = yield* validated(input)
-      const key = yield* PackageKey.make(ecosystem, name)
-      const { affected, undetermined } = evaluate(yield* query(ecosystem, name), key, version.trim())
+      const { affected, undetermined } = yield* matchOne(ecosystem, name, version)
       return yield* filterReport(affected, options, undetermined)
     }).pipe(
       Effect.withSpan("VulnerabilityManager.matchesWithOptions", { attributes: { ecosystem, name, version } })
@@ -173,24 +159,34 @@ export const makeManager = (
   >
 
   /**
-   * Each query's advisories from one `getByPackages` read (retried as a whole). Input is checked
-   * in the order the single-package operations check it (with a version, as `matches` does: the
-   * key, then the ecosystem; without, as `query` does), so each answer equals theirs.
+   * The problem with a query's input, checked in the order the single-package operations check it
+   * (with a version, as `matches` does: the key, then the ecosystem; without, as `query` does), so
+   * each batch answer equals theirs.
    */
+  const inputProblem = ({ ecosystem, name, version }: PackageQuery) => {
+    const key = PackageKey.makeEither(ecosystem, name)
+    const ecosystemProblem = PackageKey.ecosystemProblem(ecosystem)
+    return version === undefined
+      ? ecosystemProblem ?? Either.getLeft(key).pipe(Option.getOrUndefined)
+      : Either.getLeft(key).pipe(Option.getOrUndefined) ?? ecosystemProblem
+  }
+
+  /** Answers with each invalid query's problem filled in, and the indexes of the valid ones. */
+  const checkInputs = <A>(queries: ReadonlyArray<PackageQuery>) => {
+    const answers: Array<Either.Either<A, AdvisoryStoreError | InvalidInput>> = new Array(queries.length)
+    const valid: Array<number> = []
+    for (let i = 0; i < queries.length; i++) {
+      const problem = inputProblem(queries[i]!)
+      if (problem !== undefined) answers[i] = Either.left(problem)
+      else valid.push(i)
+    }
+    return { answers, valid }
+  }
+
+  /** Each query's advisories (all of them, full records) from one `getByPackages` read (retried as a whole). */
   const lookupAll = (queries: ReadonlyArray<PackageQuery>): Effect.Effect<Array<Lookup>> =>
     Effect.gen(function*() {
-      const lookups: Array<Lookup> = new Array(queries.length)
-      const valid: Array<number> = []
-      for (let i = 0; i < queries.length; i++) {
-        const { ecosystem, name, version } = queries[i]!
-        const key = PackageKey.makeEither(ecosystem, name)
-        const ecosystemProblem = PackageKey.ecosystemProblem(ecosystem)
-        const problem = version === undefined
-          ? ecosystemProblem ?? Either.getLeft(key).pipe(Option.getOrUndefined)
-          : Either.getLeft(key).pipe(Option.getOrUndefined) ?? ecosystemProblem
-        if (problem !== undefined) lookups[i] = Either.left(problem)
-        else valid.push(i)
-      }
+      const { answers: lookups, valid } = checkInputs<Either.Either.Right<Lookup>>(queries)
       if (valid.length === 0) return lookups
       const answers = yield* Effect.either(retryTransient(store.getByPackages(valid.map((i) => queries[i]!))))
       for (let v = 0; v < valid.length; v++) {
@@ -207,6 +203,81 @@ export const makeManager = (
       return lookups
     })
 
+  type Matched = Either.Either<
+    { readonly affected: ReadonlyArray<Advisory>; readonly undetermined: MatchReport["undetermined"] },
+    AdvisoryStoreError | InvalidInput
+  >
+
+  /**
+   * Each versioned query's advisories affecting its version and its undetermined ones, without
+   * reading the records that do not matter: every package's match summaries in one
+   * `getSummariesByPackages` read, the version evaluated on them (plain loops), then the full
+   * records of only the advisories that match or are undetermined in one `getBatchEach` read. Each
+   * candidate is evaluated again on its full record (a summary answers as its record does, so this
+   * only matters when a writer changed the record in between: the answer then follows the record
+   * returned). A record gone meanwhile is left out; a corrupt one fails the packages it is a
+   * candidate of. Order: by id, as `getByPackage` sorts.
+   */
+  const matchAll = (
+    queries: ReadonlyArray<{ readonly ecosystem: string; readonly name: string; readonly version: string }>
+  ): Effect.Effect<Array<Matched>> =>
+    Effect.gen(function*() {
+      const { answers: results, valid } = checkInputs<Either.Either.Right<Matched>>(queries)
+      if (valid.length === 0) return results
+      const answers = yield* Effect.either(retryTransient(store.getSummariesByPackages(valid.map((i) => queries[i]!))))
+      if (Either.isLeft(answers)) {
+        for (const i of valid) results[i] = Either.left(answers.left)
+        return results
+      }
+      const candidates: Array<{ readonly i: number; readonly key: PackageKey.PackageKey; readonly ids: ReadonlyArray<string> }> = []
+      const wanted = new Set<string>()
+      for (let v = 0; v < valid.length; v++) {
+        const i = valid[v]!
+        const answer = answers.right[v]!
+        if (Either.isLeft(answer)) {
+          results[i] = Either.left(answer.left)
+          continue
+        }
+        const { ecosystem, name, version } = queries[i]!
+        const key = PackageKey.unsafeMake(ecosystem, name)
+        const ids: Array<string> = []
+        for (const summary of answer.right) {
+          const evaluation = Versions.advisoryAffects(summary, key, version.trim())
+          if (evaluation.affected || evaluation.issues.length > 0) {
+            ids.push(summary.id)
+            wanted.add(summary.id)
+          }
+        }
+        candidates.push({ i, key, ids })
+      }
+      const records = wanted.size === 0
+        ? Either.right<ReadonlyMap<string, Either.Either<Advisory, AdvisoryStoreError>>>(new Map())
+        : yield* Effect.either(retryTransient(store.getBatchEach(Array.from(wanted))))
+      for (const { i, ids, key } of candidates) {
+        if (Either.isLeft(records)) {
+          results[i] = ids.length === 0 ? Either.right({ affected: [], undetermined: [] }) : Either.left(records.left)
+          continue
+        }
+        const version = queries[i]!.version.trim()
+        const affected: Array<Advisory> = []
+        const undetermined: Array<MatchReport["undetermined"][number]> = []
+        let failure: AdvisoryStoreError | undefined
+        for (const id of ids) {
+          const record = records.right.get(id)
+          if (record === undefined) continue
+          if (Either.isLeft(record)) {
+            failure ??= record.left
+            continue
+          }
+          const evaluation = Versions.advisoryAffects(record.right, key, version)
+          if (evaluation.affected) affected.push(record.right)
+          else if (evaluation.issues.length > 0) undetermined.push({ id, issues: evaluation.issues })
+        }
+        results[i] = failure === undefined ? Either.right({ affected, undetermined }) : Either.left(failure)
+      }
+      return results
+    })
+
   /** Enrichment for the candidates of every successful lookup in one read; a failed read fails only those that needed it. */
   const enrichmentOfAll = (candidates: ReadonlyArray<ReadonlyArray<Advisory>>, needed: boolean) =>
     Effect.gen(function*() {
@@ -218,10 +289,7 @@ export const makeManager = (
   const matchesWithOptionsBatch: VulnerabilityManagerShape["matchesWithOptionsBatch"] = (packages, input) =>
     Effect.gen(function*() {
       const options = yield* validated(input)
-      const lookups = yield* lookupAll(packages)
-      const evaluated = lookups.map((lookup, i) =>
-        Either.map(lookup, ({ advisories, key }) => evaluate(advisories, key, packages[i]!.version.trim()))
-      )
+      const evaluated = yield* matchAll(packages)
       const candidates = evaluated.flatMap((e) => (Either.isRight(e) ? [e.right.affected] : []))
       const entries = yield* enrichmentOfAll(candidates, MatchOptions.requiresEnrichment(options))
       return evaluated.map((e) =>
@@ -236,13 +304,15 @@ export const makeManager = (
 
   const queryBatch: VulnerabilityManagerShape["queryBatch"] = (packages, batchOptions) =>
     Effect.gen(function*() {
-      const lookups = yield* lookupAll(packages)
-      const found = lookups.map((lookup, i) =>
-        Either.map(lookup, ({ advisories, key }) => {
-          const version = packages[i]!.version
-          return version === undefined ? advisories : matchAdvisories(advisories, key, version.trim())
-        })
-      )
+      // With a version: summaries, then the matching records; without: every record.
+      const versioned: Array<number> = []
+      const plain: Array<number> = []
+      packages.forEach((p, i) => (p.version === undefined ? plain : versioned).push(i))
+      const found: Array<Either.Either<ReadonlyArray<Advisory>, AdvisoryStoreError | InvalidInput>> = new Array(packages.length)
+      const matched = versioned.length === 0 ? [] : yield* matchAll(versioned.map((i) => ({ ...packages[i]!, version: packages[i]!.version! })))
+      versioned.forEach((i, v) => (found[i] = Either.map(matched[v]!, (m) => m.affected)))
+      const looked = plain.length === 0 ? [] : yield* lookupAll(plain.map((i) => packages[i]!))
+      plain.forEach((i, v) => (found[i] = Either.map(looked[v]!, (l) => l.advisories)))
       const enriched = batchOptions?.enriched === true
       const entries = yield* enrichmentOfAll(found.flatMap((f) => (Either.isRight(f) ? [f.right] : [])), enriched)
       const results = found.map((f, i): PackageResult => {

@@ -1,6 +1,6 @@
 /**
  * Atomic advisory writes for `DragonflyStore`: one Lua script call per chunk of advisories changes
- * each advisory's data, its index memberships, its `pkgs:<id>` set and its `ids` entry together
+ * each advisory's data, its index memberships with their match summaries, its `pkgs:<id>` set and its `ids` entry together
  * (one round trip and one script run per chunk, not per advisory: per-advisory calls cost the
  * server and client more than the writes themselves).
  *
@@ -25,11 +25,12 @@ import type { RedisConnection } from "./client.js"
 
 const lua = `
 -- One call writes a chunk of advisories. KEYS[1] ids; then per advisory, in order: its data key,
--- its pkgs key, then its index keys: the first <fresh> are its new memberships ('put'), the rest
--- memberships to leave.
+-- its pkgs key, then its <n> index keys: the first <fresh> are its new memberships ('put'), the
+-- rest memberships to leave; then the <n> summary keys of those memberships, in the same order.
 -- ARGV: 1 index key prefix, 2 ttl ms (0 = none), 3 ids score, 4 advisory count; then per advisory
---       7 fields: mode (put | del | purge), id, fallback done (0 | 1), value, index key count,
---       fresh count, then its <fresh> new suffixes.
+--       6 fields: mode (put | del | purge), id, fallback done (0 | 1), value, index key count <n>,
+--       fresh count; then its <fresh> new suffixes, then their <fresh> summaries ('' = none).
+-- A membership's summary is written with it (same expiry as the data) and deleted with it.
 -- Returns one reply per advisory: {0, undeclared...} | {1, existed, removed} | {2} (needs fallback)
 -- | {3} (purge: alive). An advisory with undeclared memberships or needing the fallback is left
 -- untouched (the client retries it); the others are written, each with all its keys, so every
@@ -39,7 +40,12 @@ local unpack = table.unpack or unpack
 local prefix, ttl, score = ARGV[1], ARGV[2], ARGV[3]
 local idsKey = KEYS[1]
 
+local function dropAll(keys)
+  for i = 1, #keys, 500 do redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys))) end
+end
+
 local function one(mode, id, fallbackDone, value, dataKey, pkgsKey, first, last, fresh, argFirst)
+  local count = last - first + 1
   if mode == 'purge' and redis.call('EXISTS', dataKey) == 1 then return {3} end
   local declared = {}
   for i = first, last do declared[KEYS[i]] = true end
@@ -56,8 +62,14 @@ local function one(mode, id, fallbackDone, value, dataKey, pkgsKey, first, last,
   end
   if mode ~= 'put' then fresh = 0 end
   local removed = 0
-  for i = first + fresh, last do removed = removed + redis.call('SREM', KEYS[i], id) end
+  -- Summary keys to delete, DELeted 500 per call (one call per key costs more than the deletes).
+  local stale = {}
+  for i = first + fresh, last do
+    removed = removed + redis.call('SREM', KEYS[i], id)
+    stale[#stale + 1] = KEYS[i + count]
+  end
   if mode ~= 'put' then
+    dropAll(stale)
     redis.call('DEL', pkgsKey)
     if mode == 'del' then redis.call('DEL', dataKey) end
     redis.call('ZREM', idsKey, id)
@@ -68,7 +80,17 @@ local function one(mode, id, fallbackDone, value, dataKey, pkgsKey, first, last,
   else
     redis.call('SET', dataKey, value, 'PX', ttl)
   end
-  for i = first, first + fresh - 1 do redis.call('SADD', KEYS[i], id) end
+  for i = first, first + fresh - 1 do
+    redis.call('SADD', KEYS[i], id)
+    local summary = ARGV[argFirst + fresh + i - first]
+    if summary == '' then
+      stale[#stale + 1] = KEYS[i + count]
+    elseif ttl == '0' then
+      redis.call('SET', KEYS[i + count], summary)
+    else
+      redis.call('SET', KEYS[i + count], summary, 'PX', ttl)
+    end
+  end
   -- Re-syncing an unchanged advisory: pkgs:<id> already lists exactly the new memberships.
   local same = #members == fresh
   if same then
@@ -84,6 +106,7 @@ local function one(mode, id, fallbackDone, value, dataKey, pkgsKey, first, last,
       redis.call('SADD', pkgsKey, unpack(ARGV, i, math.min(i + 499, argFirst + fresh - 1)))
     end
   end
+  dropAll(stale)
   redis.call('ZADD', idsKey, score, id)
   return {1, existed, removed}
 end
@@ -94,8 +117,8 @@ for n = 1, tonumber(ARGV[4]) do
   local indexCount, fresh = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
   replies[n] = one(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], KEYS[k], KEYS[k + 1],
     k + 2, k + 1 + indexCount, fresh, a + 6)
-  k = k + 2 + indexCount
-  a = a + 6 + fresh
+  k = k + 2 + 2 * indexCount
+  a = a + 6 + 2 * fresh
 end
 return replies
 `
@@ -118,6 +141,7 @@ export interface AdvisoryKeys {
   readonly pkgs: (id: string) => string
   readonly ids: string
   readonly indexPrefix: string
+  readonly summary: (suffix: string, id: string) => string
 }
 
 /** Expiry arguments for `put`: PX milliseconds (0 = none) and the `ids` score. */
@@ -210,11 +234,13 @@ const scriptArgs = (keys: AdvisoryKeys, batch: ReadonlyArray<Pending>, expiry: S
   const keyList: Array<string> = [keys.ids]
   const argList: Array<string | Buffer> = [keys.indexPrefix, String(expiry.ttlMillis), expiry.score, String(batch.length)]
   for (const item of batch) {
-    const { id, mode, suffixes, value } = item.op
+    const { id, mode, suffixes, summaries, value } = item.op
     const fresh = mode === "put" ? suffixes : []
     keyList.push(keys.data(id), keys.pkgs(id))
     for (const suffix of fresh) keyList.push(keys.indexPrefix + suffix)
     for (const suffix of item.leave) keyList.push(keys.indexPrefix + suffix)
+    for (const suffix of fresh) keyList.push(keys.summary(suffix, id))
+    for (const suffix of item.leave) keyList.push(keys.summary(suffix, id))
     argList.push(
       mode,
       id,
@@ -225,6 +251,10 @@ const scriptArgs = (keys: AdvisoryKeys, batch: ReadonlyArray<Pending>, expiry: S
     )
     // No spread: an advisory may name 80,000 packages.
     for (const suffix of fresh) argList.push(suffix)
+    for (let i = 0; i < fresh.length; i++) {
+      const summary = summaries?.[i]
+      argList.push(summary === undefined ? "" : Buffer.from(summary.buffer, summary.byteOffset, summary.byteLength))
+    }
   }
   const args: Array<string | number | Buffer> = [keyList.length]
   for (const key of keyList) args.push(key)

@@ -43,6 +43,11 @@ export class AdvisoryIndex {
     return stale
   }
 
+  /** The suffixes `id` is listed under (empty when it is not stored). */
+  suffixesOf(id: string): ReadonlyArray<string> {
+    return this.memberships.get(id) ?? []
+  }
+
   /** Forgets `id`: it is no longer stored nor listed anywhere. */
   delete(id: string): void {
     for (const suffix of this.memberships.get(id) ?? []) this.unlist(suffix, id)

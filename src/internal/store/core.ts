@@ -18,6 +18,7 @@ import type { StoreConfigShape } from "../../StoreConfig.js"
 import * as Codec from "./storeCodec.js"
 import { advisoryFromBytes, DecodedCache, decodedWithoutSchema, indexedUnder } from "./decode.js"
 import type { AdvisoryWrite, Expiry, StoreDriver } from "./driver.js"
+import { makeSummaryStore, summaryOf } from "./summary.js"
 import { parseTimestamp } from "./timestamp.js"
 import { verifyStore } from "./verify.js"
 import { countStoreErrors } from "../../Metrics.js"
@@ -51,10 +52,12 @@ export const timestampFrom = (key: string, text: string): Either.Either<Date, Co
 export const makeStore = (
   driver: StoreDriver,
   config: StoreConfigShape,
-  compression: CompressionShape
+  compression: CompressionShape,
+  summaryCompression: CompressionShape = compression
 ): AdvisoryStoreShape => {
   const { keys } = driver
   const cache = new DecodedCache(driver.decodedCacheEntries)
+  const summaryReader = makeSummaryStore(driver, summaryCompression)
   const ttlMillis = config.ttlSeconds === undefined ? undefined : config.ttlSeconds * 1000
   const expiryFrom = (now: number): Expiry =>
     ttlMillis === undefined ? { expiresAt: undefined, ttlMillis: undefined } : { expiresAt: now + ttlMillis, ttlMillis }
@@ -179,36 +182,8 @@ export const makeStore = (
   const readPackages = (packages: ReadonlyArray<PackageRef>) =>
     Effect.gen(function*() {
       const operation = operationName("getByPackages")
-      const answers: Array<Either.Either<ReadonlyArray<Advisory>, AdvisoryStoreError>> = new Array(packages.length)
-      const suffixes: Array<string | undefined> = new Array(packages.length)
-      const wanted: Array<string> = []
-      const slot = new Map<string, number>()
-      for (let p = 0; p < packages.length; p++) {
-        const { ecosystem, name } = packages[p]!
-        const key = PackageKey.makeEither(ecosystem, name)
-        if (Either.isLeft(key)) {
-          answers[p] = Either.left(key.left)
-          continue
-        }
-        const suffix = PackageKey.toIndexSuffix(key.right)
-        suffixes[p] = suffix
-        if (!slot.has(suffix)) slot.set(suffix, wanted.push(suffix) - 1)
-      }
-      const memberLists = yield* driver.membersOf(operation, wanted.map(keys.index))
-      const ids = Array.from(new Set(memberLists.flat()))
-      const decodedById = new Map<string, Either.Either<Advisory, CorruptEntry> | undefined>()
-      for (const chunk of Arr.chunksOf(ids, chunkSize)) {
-        const { found, missing } = yield* readEach(operation, chunk)
-        for (let i = 0; i < chunk.length; i++) decodedById.set(chunk[i]!, found[i])
-        if (missing.length > 0) {
-          const gone = new Set(missing)
-          // An id can be gone from several of the batch's packages: each listing is purged.
-          for (let s = 0; s < wanted.length; s++) {
-            const stale = memberLists[s]!.filter((id) => gone.has(id))
-            if (stale.length > 0) yield* purge(operation, stale, wanted[s])
-          }
-        }
-      }
+      const { answers, memberLists, suffixes, wanted } = yield* listPackages(operation, packages)
+      const decodedById = yield* readListed(operation, wanted, memberLists)
       const bySuffix = new Map<string, Either.Either<ReadonlyArray<Advisory>, CorruptEntry>>()
       for (let s = 0; s < wanted.length; s++) {
         const suffix = wanted[s]!
@@ -225,11 +200,120 @@ export const makeStore = (
         }
         bySuffix.set(suffix, corrupt === undefined ? Either.right(listed.sort(byId)) : Either.left(corrupt))
       }
-      for (let p = 0; p < packages.length; p++) {
-        const suffix = suffixes[p]
-        if (suffix !== undefined) answers[p] = bySuffix.get(suffix)!
+      return answerPackages(answers, suffixes, bySuffix)
+    })
+
+  /**
+   * Every distinct id of `lists` (the ids listed under each of `suffixes`) read and decoded once, in
+   * chunks; `undefined` for an id whose data is gone, which leaves every listing of the batch that
+   * names it (purged per suffix).
+   */
+  const readListed = (operation: string, suffixes: ReadonlyArray<string>, lists: ReadonlyArray<ReadonlyArray<string>>) =>
+    Effect.gen(function*() {
+      const decodedById = new Map<string, Either.Either<Advisory, CorruptEntry> | undefined>()
+      for (const chunk of Arr.chunksOf(Array.from(new Set(lists.flat())), chunkSize)) {
+        const { found, missing } = yield* readEach(operation, chunk)
+        for (let i = 0; i < chunk.length; i++) decodedById.set(chunk[i]!, found[i])
+        if (missing.length > 0) {
+          const gone = new Set(missing)
+          for (let s = 0; s < suffixes.length; s++) {
+            const stale = lists[s]!.filter((id) => gone.has(id))
+            if (stale.length > 0) yield* purge(operation, stale, suffixes[s])
+          }
+        }
       }
-      return answers
+      return decodedById
+    })
+
+  /**
+   * The first steps of every batch read by package: each package's index suffix (an invalid name is
+   * its answer, `answers[p]`), the distinct suffixes (`wanted`) and their members in one `membersOf`.
+   */
+  const listPackages = (operation: string, packages: ReadonlyArray<PackageRef>) =>
+    Effect.gen(function*() {
+      const answers: Array<Either.Either<ReadonlyArray<Advisory>, AdvisoryStoreError>> = new Array(packages.length)
+      const suffixes: Array<string | undefined> = new Array(packages.length)
+      const wanted: Array<string> = []
+      const slot = new Map<string, number>()
+      for (let p = 0; p < packages.length; p++) {
+        const { ecosystem, name } = packages[p]!
+        const key = PackageKey.makeEither(ecosystem, name)
+        if (Either.isLeft(key)) {
+          answers[p] = Either.left(key.left)
+          continue
+        }
+        const suffix = PackageKey.toIndexSuffix(key.right)
+        suffixes[p] = suffix
+        if (!slot.has(suffix)) slot.set(suffix, wanted.push(suffix) - 1)
+      }
+      const memberLists = yield* driver.membersOf(operation, wanted.map(keys.index))
+      return { answers, suffixes, wanted, memberLists }
+    })
+
+  /** Each package's answer from its suffix's answer (packages with an invalid name keep theirs). */
+  const answerPackages = (
+    answers: Array<Either.Either<ReadonlyArray<Advisory>, AdvisoryStoreError>>,
+    suffixes: ReadonlyArray<string | undefined>,
+    bySuffix: ReadonlyMap<string, Either.Either<ReadonlyArray<Advisory>, CorruptEntry>>
+  ) => {
+    for (let p = 0; p < answers.length; p++) {
+      const suffix = suffixes[p]
+      if (suffix !== undefined) answers[p] = bySuffix.get(suffix)!
+    }
+    return answers
+  }
+
+  /**
+   * `getSummariesByPackages`: the index sets in one `membersOf`, then the summary of every
+   * (suffix, id) listed, in chunks; the pairs whose summary is missing or unreadable fall back to
+   * the full record (read once per id, rules of `readPackages`: gone ids purged, ids whose data no
+   * longer names the package left out, a corrupt record fails the packages listing it), summarized
+   * in memory. The rebuilt summary is not written back: a reader's write could race a writer's
+   * newer value (or outlive a Rust-written record it was built from) and leave a summary that no
+   * longer matches its record, where a missing one only costs a read.
+   */
+  const readSummaries = (packages: ReadonlyArray<PackageRef>) =>
+    Effect.gen(function*() {
+      const operation = operationName("getSummariesByPackages")
+      const { answers, memberLists, suffixes, wanted } = yield* listPackages(operation, packages)
+      const summaries = yield* summaryReader.read(operation, wanted, memberLists)
+      const decodedById = yield* readListed(operation, wanted, summaries.map((listed) => listed.missing))
+      const bySuffix = new Map<string, Either.Either<ReadonlyArray<Advisory>, CorruptEntry>>()
+      for (let s = 0; s < wanted.length; s++) {
+        const suffix = wanted[s]!
+        const listed = Array.from(summaries[s]!.found)
+        let corrupt: CorruptEntry | undefined
+        for (const id of summaries[s]!.missing) {
+          const advisory = decodedById.get(id)
+          if (advisory === undefined) continue
+          if (Either.isLeft(advisory)) corrupt ??= advisory.left
+          else if (indexedUnder(advisory.right, suffix)) listed.push(summaryOf(advisory.right, suffix))
+        }
+        bySuffix.set(suffix, corrupt === undefined ? Either.right(listed.sort(byId)) : Either.left(corrupt))
+      }
+      return answerPackages(answers, suffixes, bySuffix)
+    })
+
+  /** `getBatchEach`: every id's own outcome; gone ids are purged from every index. */
+  const readEachById = (ids: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const operation = operationName("getBatchEach")
+      const outcomes = new Map<string, Either.Either<Advisory, AdvisoryStoreError>>()
+      const valid: Array<string> = []
+      for (const id of new Set(ids)) {
+        const checked = yield* Effect.either(PackageKey.validateAdvisoryId(id))
+        if (Either.isRight(checked)) valid.push(id)
+        else outcomes.set(id, Either.left(checked.left))
+      }
+      for (const chunk of Arr.chunksOf(valid, chunkSize)) {
+        const { found, missing } = yield* readEach(operation, chunk)
+        for (let i = 0; i < chunk.length; i++) {
+          const outcome = found[i]
+          if (outcome !== undefined) outcomes.set(chunk[i]!, outcome)
+        }
+        yield* purge(operation, missing)
+      }
+      return outcomes as ReadonlyMap<string, Either.Either<Advisory, AdvisoryStoreError>>
     })
 
   const indexSuffixOf = (ecosystem: string, name: string) =>
@@ -246,12 +330,14 @@ export const makeStore = (
       yield* Effect.forEach(Arr.chunksOf(latest, driver.writeChunkSize), (chunk) =>
         Effect.gen(function*() {
           const values = yield* compression.compressAll(chunk.map((p) => textEncoder.encode(p.json)))
+          const summaries = yield* summaryReader.compress(chunk)
           const expiry = expiryFrom(yield* Clock.currentTimeMillis)
           const writes = chunk.map((p, i): AdvisoryWrite => ({
             mode: "put",
             id: p.advisory.id,
             value: values[i],
             suffixes: p.suffixes,
+            summaries: summaries[i],
             leave: []
           }))
           const outcomes = yield* apply(operation, writes, expiry)
@@ -465,6 +551,9 @@ export const makeStore = (
         return (yield* readIndexed(operation, suffix, ids)).sort(byId)
       }).pipe(span("getByPackage", { ecosystem, name })),
     getByPackages: (packages) => readPackages(packages).pipe(span("getByPackages", { count: packages.length })),
+    getSummariesByPackages: (packages) =>
+      readSummaries(packages).pipe(span("getSummariesByPackages", { count: packages.length })),
+    getBatchEach: (ids) => readEachById(ids).pipe(span("getBatchEach", { count: ids.length })),
     streamByPackage: (ecosystem, name) =>
       Stream.unwrap(Effect.map(indexSuffixOf(ecosystem, name), (suffix) => {
         const operation = operationName("streamByPackage")

@@ -10,17 +10,22 @@ import type { StoreError } from "../../Errors.js"
 import type { StoreKeys } from "./keys.js"
 
 /**
- * One change to an advisory, applied atomically with its index memberships and bookkeeping.
+ * One change to an advisory, applied atomically with its index memberships, their match summaries
+ * and bookkeeping.
  * - `put`: store `value` at `data:<id>`, list the id under exactly `suffixes` (leaving every index
- *   it was in before), record its expiry in `ids`.
- * - `del`: delete it and leave every index.
- * - `purge`: if its data is gone (expired), leave every index and `ids`; otherwise change nothing.
+ *   it was in before), store `summaries[i]` at `sum:<suffixes[i]> <id>` with the data's expiry,
+ *   delete the summaries of the memberships it leaves, record its expiry in `ids`.
+ * - `del`: delete it, leave every index and delete every summary of it.
+ * - `purge`: if its data is gone (expired), leave every index (deleting those summaries) and `ids`;
+ *   otherwise change nothing.
  */
 export interface AdvisoryWrite {
   readonly mode: "put" | "del" | "purge"
   readonly id: string
   readonly value?: Uint8Array | undefined
   readonly suffixes: ReadonlyArray<string>
+  /** `put`: the stored (compressed) match summary for each of `suffixes`, in the same order. */
+  readonly summaries?: ReadonlyArray<Uint8Array> | undefined
   /** Index suffixes known (or suspected) to hold the id that it must leave. */
   readonly leave: ReadonlyArray<string>
 }
@@ -143,6 +148,8 @@ export interface RawAccess {
   readonly writeRaw: (key: string, bytes: Uint8Array) => Effect.Effect<void>
   /** The bytes at a value key as a Redis `GET` would return them; `None` when absent or expired. */
   readonly readRaw: (key: string) => Effect.Effect<import("effect").Option.Option<Uint8Array>>
-  /** Every live value key (data, enrichment, OSS Index, sync timestamps), sorted. */
+  /** Deletes a value key (like Redis `DEL`): what eviction does to a key. */
+  readonly deleteRaw: (key: string) => Effect.Effect<void>
+  /** Every live value key (data, match summaries, enrichment, OSS Index, sync timestamps), sorted. */
   readonly keys: Effect.Effect<ReadonlyArray<string>>
 }

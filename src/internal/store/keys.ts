@@ -59,6 +59,13 @@ export const makeKeys = (prefix: string) => ({
   pkgs: (id: string) => `${prefix}:pkgs:${id}`,
   indexPrefix: `${prefix}:idx:`,
   index: (suffix: string) => `${prefix}:idx:${suffix}`,
+  /**
+   * The match summary of advisory `id` under index suffix `suffix` (summary.ts): a space separates
+   * them, since advisory ids contain no whitespace (`PackageKey.validateAdvisoryId`) and a key is
+   * read back by its last space.
+   */
+  summary: (suffix: string, id: string) => `${prefix}:sum:${suffix} ${id}`,
+  summaryPrefix: `${prefix}:sum:`,
   ids: `${prefix}:ids`,
   meta: (source: string) => `${prefix}:meta:${source}`,
   metaPrefix: `${prefix}:meta:`,
@@ -68,6 +75,16 @@ export const makeKeys = (prefix: string) => ({
   ossIndex: (canonicalPurl: string) => `${prefix}:ossidx:${sha256(canonicalPurl)}`,
   ossIndexPrefix: `${prefix}:ossidx:`
 })
+
+/** The (index suffix, advisory id) a summary key names (the inverse of `summary`); `undefined` for other keys. */
+export const summaryKeyParts = (
+  keys: { readonly summaryPrefix: string },
+  key: string
+): { readonly suffix: string; readonly id: string } | undefined => {
+  if (!key.startsWith(keys.summaryPrefix)) return undefined
+  const space = key.lastIndexOf(" ")
+  return space < keys.summaryPrefix.length ? undefined : { suffix: key.slice(keys.summaryPrefix.length, space), id: key.slice(space + 1) }
+}
 
 /** The store's keys under one prefix. */
 export type StoreKeys = ReturnType<typeof makeKeys>

@@ -14,8 +14,10 @@ import { makeKeys } from "./keys.js"
 export const makeMemoryDriver = (prefix: string): { readonly driver: StoreDriver; readonly raw: RawAccess } => {
   const keys = makeKeys(prefix)
   const data = new ExpiringMap()
+  const summaries = new ExpiringMap()
   const maps = [
     [keys.dataPrefix, data],
+    [keys.summaryPrefix, summaries],
     [keys.enrichmentPrefix, new ExpiringMap()],
     [keys.ossIndexPrefix, new ExpiringMap()],
     [keys.metaPrefix, new ExpiringMap()]
@@ -24,8 +26,17 @@ export const makeMemoryDriver = (prefix: string): { readonly driver: StoreDriver
   const sets = new Map<string, Set<string>>()
 
   const mapFor = (key: string) => maps.find(([p]) => key.startsWith(p))?.[1]
-  /** Expired advisories leave the count and every index. */
-  const purgeAdvisories = (now: number) => data.purge(now, (key) => index.delete(key.slice(keys.dataPrefix.length)))
+  /** Deletes the summaries of `id` under `suffixes` except those in `keep`. */
+  const dropSummaries = (id: string, suffixes: ReadonlyArray<string>, at: number, keep?: ReadonlySet<string>) => {
+    for (const suffix of suffixes) if (keep === undefined || !keep.has(suffix)) summaries.delete(keys.summary(suffix, id), at)
+  }
+  /** Expired advisories leave the count and every index (their summaries expire with them). */
+  const purgeAdvisories = (now: number) =>
+    data.purge(now, (key) => {
+      const id = key.slice(keys.dataPrefix.length)
+      dropSummaries(id, index.suffixesOf(id), now)
+      index.delete(id)
+    })
   const purgeFor = (key: string, now: number) => {
     const map = mapFor(key)
     if (map === data) purgeAdvisories(now)
@@ -89,16 +100,27 @@ export const makeMemoryDriver = (prefix: string): { readonly driver: StoreDriver
           const existed = data.get(key, at) !== undefined
           switch (w.mode) {
             case "put": {
+              const expiresAt = expiry.expiresAt ?? Number.POSITIVE_INFINITY
+              dropSummaries(w.id, index.suffixesOf(w.id), at, new Set(w.suffixes))
               const removed = index.set(w.id, w.suffixes)
-              data.set(key, w.value!, expiry.expiresAt ?? Number.POSITIVE_INFINITY)
+              data.set(key, w.value!, expiresAt)
+              w.suffixes.forEach((suffix, i) => {
+                const summary = w.summaries?.[i]
+                if (summary !== undefined) summaries.set(keys.summary(suffix, w.id), summary, expiresAt)
+                else summaries.delete(keys.summary(suffix, w.id), at)
+              })
               return { existed, removed }
             }
             case "del":
               data.delete(key, at)
+              dropSummaries(w.id, index.suffixesOf(w.id), at)
               index.delete(w.id)
               return { existed, removed: 0 }
             case "purge":
-              if (!existed) index.delete(w.id)
+              if (!existed) {
+                dropSummaries(w.id, index.suffixesOf(w.id), at)
+                index.delete(w.id)
+              }
               return { existed, removed: 0 }
           }
         })
@@ -133,6 +155,7 @@ export const makeMemoryDriver = (prefix: string): { readonly driver: StoreDriver
         if (map === undefined) return Effect.dieMessage(`MemoryStore.TestKit.writeRaw: not a value key: ${key}`)
         return Effect.sync(() => map.replaceBytes(key, Uint8Array.from(bytes), at))
       }),
+    deleteRaw: (key) => Effect.flatMap(now, (at) => Effect.sync(() => void mapFor(key)?.delete(key, at))),
     readRaw: (key) =>
       Effect.map(now, (at) => Option.fromNullable(mapFor(key)?.get(key, at)?.bytes).pipe(Option.map((bytes) => Uint8Array.from(bytes)))),
     keys: Effect.map(now, (at) => maps.flatMap(([, map]) => Array.from(map.keys(at))).sort())

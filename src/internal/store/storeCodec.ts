@@ -4,7 +4,7 @@
  * observable behaviour identical.
  */
 import { Effect, type Either, ParseResult, Schema } from "effect"
-import { Advisory } from "../../Advisory.js"
+import { Advisory, type Affected } from "../../Advisory.js"
 import { EnrichmentData } from "../../EnrichmentData.js"
 import { CorruptEntry, InvalidInput } from "../../Errors.js"
 import { OssIndexCacheEntry } from "../../OssIndexCacheEntry.js"
@@ -57,22 +57,27 @@ const decodeAt = <A>(
 export const indexSuffixes = (advisory: Advisory): ReadonlyArray<string> => {
   if (advisory.withdrawn !== undefined) return []
   const suffixes = new Set<string>()
-  for (const affected of advisory.affected ?? []) {
-    const pkg = affected.package
-    if (pkg && pkg.ecosystem.trim() !== "" && pkg.name.trim() !== "") {
-      suffixes.add(PackageKey.toIndexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name)))
-      if (PackageKey.isVariant(pkg.ecosystem)) {
-        const base = PackageKey.baseEcosystem(pkg.ecosystem)
-        if (base !== "") suffixes.add(PackageKey.toIndexSuffix(PackageKey.unsafeMake(base, pkg.name)))
-      }
-    }
-    for (const range of affected.ranges ?? []) {
-      if (range.type !== "GIT" || range.repo === undefined) continue
-      const repo = PackageKey.normalizeRepoUrl(range.repo)
-      if (repo !== "") suffixes.add(PackageKey.toIndexSuffix({ ecosystem: "git", name: repo }))
+  for (const affected of advisory.affected ?? []) for (const suffix of entryIndexSuffixes(affected)) suffixes.add(suffix)
+  return Array.from(suffixes).sort()
+}
+
+/** The index suffixes one `affected` entry puts its advisory under (see `indexSuffixes`; may repeat one). */
+export const entryIndexSuffixes = (affected: Affected): Array<string> => {
+  const suffixes: Array<string> = []
+  const pkg = affected.package
+  if (pkg && pkg.ecosystem.trim() !== "" && pkg.name.trim() !== "") {
+    suffixes.push(PackageKey.toIndexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name)))
+    if (PackageKey.isVariant(pkg.ecosystem)) {
+      const base = PackageKey.baseEcosystem(pkg.ecosystem)
+      if (base !== "") suffixes.push(PackageKey.toIndexSuffix(PackageKey.unsafeMake(base, pkg.name)))
     }
   }
-  return Array.from(suffixes).sort()
+  for (const range of affected.ranges ?? []) {
+    if (range.type !== "GIT" || range.repo === undefined) continue
+    const repo = PackageKey.normalizeRepoUrl(range.repo)
+    if (repo !== "") suffixes.push(PackageKey.toIndexSuffix({ ecosystem: "git", name: repo }))
+  }
+  return suffixes
 }
 
 /** Validates an advisory before writing: id rules, schema conformance. */

@@ -4,7 +4,10 @@
  * eviction policy leaves behind, since eviction drops keys without telling the writer. The repair
  * removes those references (the core's `purge`, atomic per id and a no-op when the data came
  * back) and clears the sync timestamps of the units the lost advisories came from, so the next
- * sync of those units is full and writes them again.
+ * sync of those units is full and writes them again. It also counts index entries whose match
+ * summary is missing (reads rebuild it from the record, so this costs speed, not answers); orphan
+ * summaries (a summary key without its membership) are not looked for: that needs a walk of every
+ * summary key, and a write or removal deletes a membership's summary with it, atomically.
  */
 import { Array as Arr, Clock, Effect, Stream } from "effect"
 import type { VerifyReport } from "../../AdvisoryStore.js"
@@ -52,23 +55,29 @@ export const verifyStore = (
       if (suffixes === undefined) gone.set(id, suffixes = new Set())
       return suffixes
     }
-    const present = (ids: ReadonlyArray<string>) =>
+    const presentKeys = (keyList: ReadonlyArray<string>) =>
       Effect.map(
-        Effect.forEach(Arr.chunksOf(ids, chunkSize), (chunk) => driver.exists(operation, chunk.map(keys.data), now)),
+        Effect.forEach(Arr.chunksOf(keyList, chunkSize), (chunk) => driver.exists(operation, chunk, now)),
         (chunks) => chunks.flat()
       )
+    const present = (ids: ReadonlyArray<string>) => presentKeys(ids.map(keys.data))
 
     const seenSets = new Set<string>()
     let indexEntries = 0
     let danglingIndexEntries = 0
+    let missingSummaries = 0
     yield* Stream.runForEach(driver.indexSuffixPages(operation), (page) =>
       Effect.forEach(page.filter((suffix) => !seenSets.has(suffix) && seenSets.add(suffix)), (suffix) =>
         Effect.gen(function*() {
           const ids = yield* driver.members(operation, keys.index(suffix))
           const exists = yield* present(ids)
+          const summarized = yield* presentKeys(ids.map((id) => keys.summary(suffix, id)))
           indexEntries += ids.length
           for (let i = 0; i < ids.length; i++) {
-            if (exists[i]) continue
+            if (exists[i]) {
+              if (!summarized[i]) missingSummaries++
+              continue
+            }
             danglingIndexEntries++
             goneEntry(ids[i]!).add(suffix)
           }
@@ -117,6 +126,7 @@ export const verifyStore = (
       indexSets: seenSets.size,
       indexEntries,
       danglingIndexEntries,
+      missingSummaries,
       recordedAdvisories: seenIds.size,
       danglingRecords,
       missingAdvisories: gone.size,

@@ -35,7 +35,7 @@ export const normalizeTag = (tag: string): string => {
 }
 
 /** Whether an entry concerns the repository (a `GIT` package of that URL, or a GIT range on it). */
-const concerns = (affected: Affected, repo: string): boolean =>
+export const concerns = (affected: Affected, repo: string): boolean =>
   (affected.package !== undefined && PackageKey.baseEcosystem(affected.package.ecosystem) === "git" &&
     PackageKey.normalizeName("git", affected.package.name) === repo) ||
   (affected.ranges ?? []).some((r) => r.type === "GIT" && r.repo !== undefined && PackageKey.normalizeRepoUrl(r.repo) === repo)

@@ -1,0 +1,168 @@
+/**
+ * Store contract for match summaries (`sum:<suffix> <id>`, src/internal/store/summary.ts): written
+ * with every index membership, deleted with it, expiring with the data, and never the only source
+ * of an answer — a summary that is missing (Redis eviction, data written by the Rust crate) or
+ * unreadable is rebuilt from the full record. Registered by `storeContract` for every backend.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Option } from "effect"
+import type * as Advisory from "../../src/Advisory.js"
+import { AdvisoryStore } from "../../src/AdvisoryStore.js"
+import { makeZstd } from "../../src/Compression.js"
+import * as Codec from "../../src/internal/store/storeCodec.js"
+import { summaryOf } from "../../src/internal/store/summary.js"
+import * as PackageKey from "../../src/PackageKey.js"
+import * as Versions from "../../src/Versions.js"
+import { loadSampleAdvisories, sampleById, variant } from "./osvFixtures.js"
+import { loadQueryKindRecords } from "./queryKindsContract.js"
+import { keyOf, type StoreContractOptions, StoreTestKit } from "./storeContract.js"
+
+let counter = 0
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+const garbage = Uint8Array.from([0x00, 0xff, 0x13, 0x37])
+const zstd = makeZstd(3)
+const suffixOf = (ecosystem: string, name: string) => PackageKey.toIndexSuffix(PackageKey.unsafeMake(ecosystem, name))
+
+/** Versions worth asking about for an advisory: every listed and event version, plus two no record lists. */
+const versionsOf = (advisory: Advisory.Advisory): ReadonlyArray<string> => {
+  const found = new Set<string>(["0.0.1", "%%"])
+  for (const affected of advisory.affected ?? []) {
+    for (const v of affected.versions ?? []) found.add(v)
+    for (const range of affected.ranges ?? []) {
+      for (const event of range.events) for (const v of Object.values(event)) if (typeof v === "string") found.add(v)
+    }
+  }
+  return Array.from(found)
+}
+
+/** Registers the summary checks for one store. */
+export const summaryContract = <E>(name: string, options: StoreContractOptions<E>): void => {
+  const test = options.live ? it.live : it.effect
+  const sample = loadSampleAdvisories()
+  const records = [...sample, ...loadQueryKindRecords().values()]
+  const base = sampleById(sample, "GHSA-2j2x-2gpw-g8fm")
+  const withStore = <A, E2>(
+    config: { readonly ttlSeconds?: number },
+    body: (
+      store: typeof AdvisoryStore.Service,
+      keys: ReturnType<typeof keyOf>,
+      kit: typeof StoreTestKit.Service
+    ) => Effect.Effect<A, E2>
+  ) =>
+    Effect.gen(function*() {
+      const kit = yield* StoreTestKit
+      return yield* body(yield* AdvisoryStore, keyOf(kit.keyPrefix), kit)
+    }).pipe(Effect.provide(options.makeLayer({ ...config, keyPrefix: `sc-${process.pid}-${Date.now().toString(36)}-${counter++}` })))
+
+  describe(`${name} (match summaries)`, () => {
+    test("every index membership has its summary, and evaluating it answers as the full record does", () =>
+      withStore({}, (store, keys, kit) =>
+        Effect.gen(function*() {
+          yield* store.upsertBatch(records, "osv")
+          const queries: Array<{ ecosystem: string; name: string }> = []
+          for (const advisory of records) {
+            const suffixes = advisory.withdrawn === undefined ? Codec.indexSuffixes(advisory) : []
+            for (const suffix of suffixes) {
+              const stored = yield* kit.readRaw(keys.summary(suffix, advisory.id))
+              const text = dec.decode(yield* zstd.decompress(Option.getOrThrow(stored)))
+              expect(JSON.parse(text)).toEqual(summaryOf(advisory, suffix))
+            }
+            for (const affected of advisory.affected ?? []) {
+              if (affected.package !== undefined) {
+                queries.push(affected.package, { ecosystem: affected.package.ecosystem.split(":")[0]!, name: affected.package.name })
+              }
+              for (const range of affected.ranges ?? []) if (range.repo !== undefined) queries.push({ ecosystem: "GIT", name: range.repo })
+            }
+          }
+          const summaries = yield* store.getSummariesByPackages(queries)
+          const full = yield* store.getByPackages(queries)
+          let compared = 0
+          for (let q = 0; q < queries.length; q++) {
+            const listed = Either.getOrThrow(summaries[q]!)
+            const complete = Either.getOrThrow(full[q]!)
+            expect(listed.map((s) => s.id)).toEqual(complete.map((a) => a.id))
+            const key = PackageKey.unsafeMake(queries[q]!.ecosystem, queries[q]!.name)
+            for (let i = 0; i < listed.length; i++) {
+              for (const version of versionsOf(complete[i]!)) {
+                expect(Versions.advisoryAffects(listed[i]!, key, version)).toEqual(Versions.advisoryAffects(complete[i]!, key, version))
+                compared++
+              }
+            }
+          }
+          expect(compared).toBeGreaterThan(1000)
+        })))
+
+    test("leaving an index deletes that summary; withdrawal and removal delete them all", () =>
+      withStore({}, (store, keys, kit) =>
+        Effect.gen(function*() {
+          const x = suffixOf("npm", "ct-sum-x")
+          const y = suffixOf("npm", "ct-sum-y")
+          const a = variant(base, "GHSA-ct-sum-1", [["npm", "ct-sum-x"], ["npm", "ct-sum-y"]])
+          const present = (suffix: string) => Effect.map(kit.readRaw(keys.summary(suffix, a.id)), Option.isSome)
+          yield* store.upsertBatch([a], "osv")
+          expect([yield* present(x), yield* present(y)]).toEqual([true, true])
+          yield* store.upsertBatch([variant(base, a.id, [["npm", "ct-sum-y"]])], "osv")
+          expect([yield* present(x), yield* present(y)]).toEqual([false, true])
+          yield* store.upsertBatch([{ ...a, withdrawn: "2025-01-01T00:00:00Z" }], "osv")
+          expect([yield* present(x), yield* present(y)]).toEqual([false, false])
+          yield* store.upsertBatch([a], "osv")
+          expect(yield* store.removeAdvisory(a.id)).toBe(true)
+          expect([yield* present(x), yield* present(y)]).toEqual([false, false])
+          expect(yield* store.getSummariesByPackages([{ ecosystem: "npm", name: "ct-sum-x" }])).toEqual([Either.right([])])
+        })))
+
+    test("a missing, unreadable or Rust-written summary is rebuilt from the full record (and not written back)", () =>
+      withStore({}, (store, keys, kit) =>
+        Effect.gen(function*() {
+          const suffix = suffixOf("npm", "ct-sum-fallback")
+          const [a, b, c] = [1, 2, 3].map((n) => variant(base, `GHSA-ct-sum-fb-${n}`, [["npm", "ct-sum-fallback"], ["npm", `ct-sum-other-${n}`]]))
+          yield* store.upsertBatch([a!, b!, c!], "osv")
+          const query = [{ ecosystem: "npm", name: "ct-sum-fallback" }]
+          const before = yield* store.getSummariesByPackages(query)
+          expect(before).toEqual([Either.right([a, b, c].map((x) => summaryOf(x!, suffix)))])
+          // Evicted, damaged, and a record the Rust crate wrote (unmarked, `null`s) with no summary.
+          yield* kit.deleteRaw(keys.summary(suffix, a!.id))
+          yield* kit.writeRaw(keys.summary(suffix, b!.id), garbage)
+          const json = JSON.parse(JSON.stringify(c))
+          const rust = { ...json, withdrawn: null, affected: json.affected.map((x: object) => ({ ...x, versions: null })) }
+          yield* kit.writeRaw(keys.data(c!.id), yield* makeZstd(3, { dictionary: "none" }).compress(enc.encode(JSON.stringify(rust))))
+          yield* kit.deleteRaw(keys.summary(suffix, c!.id))
+          expect(yield* store.getSummariesByPackages(query)).toEqual(before)
+          expect(yield* kit.readRaw(keys.summary(suffix, a!.id))).toEqual(Option.none())
+          // verify counts the memberships without a summary (not a problem: nothing to repair).
+          expect(yield* store.verify()).toMatchObject({ missingSummaries: 2, missingAdvisories: 0, repaired: false })
+          // A summary whose record is gone does not bring it back: the listing is cleaned.
+          yield* kit.deleteRaw(keys.data(a!.id))
+          expect(yield* store.getSummariesByPackages(query)).toEqual([Either.right([b, c].map((x) => summaryOf(x!, suffix)))])
+          expect(yield* store.idsByPackage("npm", "ct-sum-fallback")).toEqual([b!.id, c!.id])
+          // A corrupt record behind a missing summary fails the package, naming the record's key.
+          yield* kit.writeRaw(keys.data(c!.id), garbage)
+          expect(yield* store.getSummariesByPackages(query)).toMatchObject([Either.left({ _tag: "CorruptEntry", key: keys.data(c!.id) })])
+        })))
+
+    test("getBatchEach: each id's own outcome; absent ids are left out", () =>
+      withStore({}, (store, keys, kit) =>
+        Effect.gen(function*() {
+          const [a, b] = [1, 2].map((n) => variant(base, `GHSA-ct-each-${n}`, [["npm", "ct-each"]]))
+          yield* store.upsertBatch([a!, b!], "osv")
+          yield* kit.writeRaw(keys.data(b!.id), garbage)
+          const found = yield* store.getBatchEach([a!.id, b!.id, "GHSA-ct-each-absent", "has space", a!.id])
+          expect(Array.from(found.keys()).sort()).toEqual([a!.id, b!.id, "has space"].sort())
+          expect(found.get(a!.id)).toEqual(Either.right(a))
+          expect(found.get(b!.id)).toMatchObject(Either.left({ _tag: "CorruptEntry", key: keys.data(b!.id) }))
+          expect(found.get("has space")).toMatchObject(Either.left({ _tag: "InvalidInput" }))
+        })))
+
+    test("summaries expire with their advisory", () =>
+      withStore({ ttlSeconds: 1 }, (store, keys, kit) =>
+        Effect.gen(function*() {
+          const a = variant(base, "GHSA-ct-sum-ttl", [["npm", "ct-sum-ttl"]])
+          yield* store.upsertBatch([a], "osv")
+          expect(Option.isSome(yield* kit.readRaw(keys.summary(suffixOf("npm", "ct-sum-ttl"), a.id)))).toBe(true)
+          yield* options.advanceTime(1200)
+          expect(yield* kit.readRaw(keys.summary(suffixOf("npm", "ct-sum-ttl"), a.id))).toEqual(Option.none())
+          expect(yield* store.getSummariesByPackages([{ ecosystem: "npm", name: "ct-sum-ttl" }])).toEqual([Either.right([])])
+        })))
+  })
+}
