@@ -23,7 +23,7 @@ import type { Advisory } from "../src/Advisory.js"
 import { AdvisoryStore } from "../src/AdvisoryStore.js"
 import { makeZstd } from "../src/Compression.js"
 import { makeLmdbDriver, openDatabases } from "../src/internal/lmdb/driver.js"
-import { makeKeys } from "../src/internal/store/keys.js"
+import { indexSuffix, makeKeys } from "../src/internal/store/keys.js"
 import * as PackageKey from "../src/PackageKey.js"
 import { VulnerabilityManager } from "../src/VulnerabilityManager.js"
 import { lmdbStoreLayer, managerLayer, storeLayer } from "./utils/layers.js"
@@ -57,7 +57,7 @@ const dependencies = (() => {
     Array.from(perEcosystem.get(ecosystem) ?? []).slice(0, per).map(([name, version]) => ({ ecosystem, name, version }))
   ).slice(0, dependencyCount)
 })()
-const suffixes = dependencies.map((d) => PackageKey.toIndexSuffix(PackageKey.unsafeMake(d.ecosystem, d.name)))
+const suffixes = dependencies.map((d) => indexSuffix(PackageKey.unsafeMake(d.ecosystem, d.name)))
 
 const median = (samples: ReadonlyArray<number>) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!
 

@@ -25,6 +25,7 @@ import { gunzipSync } from "node:zlib"
 import type { Advisory, Affected } from "../src/Advisory.js"
 import { AdvisoryStore } from "../src/AdvisoryStore.js"
 import * as PackageKey from "../src/PackageKey.js"
+import { indexSuffix } from "../src/internal/store/keys.js"
 import { VulnerabilityManager } from "../src/VulnerabilityManager.js"
 import { managerLayer, storeLayer } from "./utils/layers.js"
 import { dataDir } from "./utils/osvZip.js"
@@ -107,7 +108,7 @@ const program = Effect.gen(function*() {
     for (const c of cases) yield* store.upsertBatch(c.advisories, "bench")
     const results = []
     for (const c of cases) {
-      const suffix = PackageKey.toIndexSuffix(yield* PackageKey.make(c.ecosystem, c.name))
+      const suffix = indexSuffix(yield* PackageKey.make(c.ecosystem, c.name))
       const raw = yield* sample(Effect.promise(async () => {
         const ids = await redis.client.smembers(`${keyPrefix}:idx:${suffix}`)
         if (ids.length > 0) await redis.client.mgetBuffer(...ids.map((id) => `${keyPrefix}:data:${id}`))

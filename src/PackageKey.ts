@@ -10,11 +10,8 @@
  * @since 0.1.0
  */
 import { Effect, Either } from "effect"
-import * as Advisory from "./Advisory.js"
-import * as AdvisorySource from "./AdvisorySource.js"
 import { InvalidInput } from "./Errors.js"
 import { identifierProblem, maxIdentifierLength } from "./internal/identifier.js"
-import { indexSuffix } from "./internal/store/keys.js"
 
 /**
  * A normalized (ecosystem, name) pair.
@@ -314,43 +311,3 @@ export const same = (a: { readonly ecosystem: string; readonly name: string }, b
   const ka = unsafeMake(a.ecosystem, a.name)
   return ka.ecosystem === b.ecosystem && ka.name === b.name
 }
-
-/**
- * The `<ecosystem>:<name>` suffix used in index keys (`idx:<ecosystem>:<name>`), encoded without
- * ambiguity by the store's key layout (src/internal/store/keys.ts: `:` escaped as `%3A` where the
- * two parts could be confused, e.g. (`AlmaLinux`, `9:kernel`) vs (`AlmaLinux:9`, `kernel`)). For a
- * base ecosystem (no `:`) this listing holds the base's own records and those of all its variants
- * (see `storeCodec.indexSuffixes`); for `git` the name is a normalized repository URL.
- *
- * @since 0.1.0
- * @category Normalization
- */
-export const toIndexSuffix = (key: PackageKey): string => indexSuffix(key)
-
-/**
- * @deprecated Moved next to the model it validates: use `Advisory.validateAdvisoryId`.
- * @since 0.1.0
- * @category Validation
- */
-export const validateAdvisoryId = Advisory.validateAdvisoryId
-
-/**
- * @deprecated Moved next to the model it validates: use `Advisory.isCve`.
- * @since 0.1.0
- * @category Validation
- */
-export const isCve = Advisory.isCve
-
-/**
- * @deprecated Moved next to the model it validates: use `Advisory.validateCve`.
- * @since 0.1.0
- * @category Validation
- */
-export const validateCve = Advisory.validateCve
-
-/**
- * @deprecated Moved next to the model it validates: use `AdvisorySource.validateSourceName`.
- * @since 0.1.0
- * @category Validation
- */
-export const validateSourceName = AdvisorySource.validateSourceName

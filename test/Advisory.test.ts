@@ -2,7 +2,6 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as Advisory from "../src/Advisory.js"
 import * as AdvisorySource from "../src/AdvisorySource.js"
-import * as PackageKey from "../src/PackageKey.js"
 import { loadSampleAdvisories, sampleById, sampleLines } from "./utils/osvFixtures.js"
 
 const decode = Schema.decodeUnknown(Advisory.Advisory)
@@ -145,11 +144,4 @@ describe("identifier rules", () => {
       expect([bad._tag, bad.field]).toEqual(["InvalidInput", "source"])
       expect((yield* Effect.flip(AdvisorySource.validateSourceName("x".repeat(129))))._tag).toBe("InvalidInput")
     }))
-
-  it("PackageKey's deprecated names are the same functions (one rule, kept for compatibility)", () => {
-    expect(PackageKey.isCve).toBe(Advisory.isCve)
-    expect(PackageKey.validateCve).toBe(Advisory.validateCve)
-    expect(PackageKey.validateAdvisoryId).toBe(Advisory.validateAdvisoryId)
-    expect(PackageKey.validateSourceName).toBe(AdvisorySource.validateSourceName)
-  })
 })

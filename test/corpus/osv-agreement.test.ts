@@ -31,6 +31,7 @@ import { Either, Option, Schema } from "effect"
 import { Advisory, Affected } from "../../src/Advisory.js"
 import * as Codec from "../../src/internal/store/storeCodec.js"
 import * as PackageKey from "../../src/PackageKey.js"
+import { indexSuffix } from "../../src/internal/store/keys.js"
 import * as Versions from "../../src/Versions.js"
 import { checkVectors, vectorEcosystems } from "../utils/versionVectors.js"
 
@@ -135,7 +136,7 @@ describe("osv.dev agreement", () => {
       perKind.set(kind, kindStats)
       kindStats.observations++
       const inCorpus = o.vuln_ids.filter((id) => raw.has(id))
-      const candidates = new Set([...(byPackage.get(PackageKey.toIndexSuffix(key)) ?? []), ...inCorpus])
+      const candidates = new Set([...(byPackage.get(indexSuffix(key)) ?? []), ...inCorpus])
       if (candidates.size === 0) continue
       kindStats.withCorpusAdvisories++
       const osv = new Set(inCorpus)
@@ -238,7 +239,7 @@ describe("osv.dev agreement", () => {
         for (const range of affected.ranges ?? []) {
           if (range.type !== "GIT" || range.repo === undefined) continue
           const key = PackageKey.unsafeMake("GIT", range.repo)
-          const listed = byPackage.get(PackageKey.toIndexSuffix(key))?.has(record.id) ?? false
+          const listed = byPackage.get(indexSuffix(key))?.has(record.id) ?? false
           for (const tag of affected.versions ?? []) {
             tagQueries++
             tagsPerRepository.set(key.name, (tagsPerRepository.get(key.name) ?? 0) + 1)
@@ -249,7 +250,7 @@ describe("osv.dev agreement", () => {
         if (pkg === undefined || !PackageKey.isVariant(pkg.ecosystem)) continue
         const base = PackageKey.unsafeMake(PackageKey.baseEcosystem(pkg.ecosystem), pkg.name)
         const variant = PackageKey.unsafeMake(pkg.ecosystem, pkg.name)
-        if (!(byPackage.get(PackageKey.toIndexSuffix(base))?.has(record.id) ?? false)) misses.push(`${record.id} not listed under ${base.ecosystem}:${base.name}`)
+        if (!(byPackage.get(indexSuffix(base))?.has(record.id) ?? false)) misses.push(`${record.id} not listed under ${base.ecosystem}:${base.name}`)
         for (const version of [...(affected.versions ?? []).slice(0, 1), ...Versions.fixedVersions(affected).slice(0, 1)]) {
           baseQueries++
           // The base query covers every variant, so it finds at least what the variant query finds

@@ -19,6 +19,7 @@ import * as DragonflyStore from "../../src/DragonflyStore.js"
 import * as MemoryStore from "../../src/MemoryStore.js"
 import * as OsvSource from "../../src/OsvSource.js"
 import * as PackageKey from "../../src/PackageKey.js"
+import { indexSuffix } from "../../src/internal/store/keys.js"
 import * as StoreConfig from "../../src/StoreConfig.js"
 import * as Sync from "../../src/Sync.js"
 import { useRedisServer } from "../utils/redis.js"
@@ -90,7 +91,7 @@ for (const name of ["memory", "redis"] as const) {
           for (const entry of doc.affected ?? []) {
             if (!entry.package || entry.package.name.trim() === "") continue
             const { ecosystem, name } = entry.package
-            const key = PackageKey.toIndexSuffix(PackageKey.unsafeMake(ecosystem, name))
+            const key = indexSuffix(PackageKey.unsafeMake(ecosystem, name))
             const known = byPackage.get(key) ?? { ecosystem, name, ids: new Set<string>() }
             known.ids.add(id)
             byPackage.set(key, known)

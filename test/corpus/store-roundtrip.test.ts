@@ -14,6 +14,7 @@ import * as Compression from "../../src/Compression.js"
 import * as DragonflyStore from "../../src/DragonflyStore.js"
 import * as MemoryStore from "../../src/MemoryStore.js"
 import * as PackageKey from "../../src/PackageKey.js"
+import { indexSuffix } from "../../src/internal/store/keys.js"
 import * as StoreConfig from "../../src/StoreConfig.js"
 import { useRedisServer } from "../utils/redis.js"
 
@@ -46,7 +47,7 @@ const expectedIndex = (advisories: ReadonlyArray<Advisory.Advisory>) => {
     for (const affected of advisory.affected ?? []) {
       const pkg = affected.package
       if (!pkg || pkg.ecosystem.trim() === "" || pkg.name.trim() === "") continue
-      const suffix = PackageKey.toIndexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name))
+      const suffix = indexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name))
       const entry = index.get(suffix) ?? { ecosystem: pkg.ecosystem, name: pkg.name, ids: new Set<string>() }
       entry.ids.add(advisory.id)
       index.set(suffix, entry)

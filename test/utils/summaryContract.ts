@@ -12,6 +12,7 @@ import { makeZstd } from "../../src/Compression.js"
 import * as Codec from "../../src/internal/store/storeCodec.js"
 import { summaryOf } from "../../src/internal/store/summary.js"
 import * as PackageKey from "../../src/PackageKey.js"
+import { indexSuffix } from "../../src/internal/store/keys.js"
 import * as Versions from "../../src/Versions.js"
 import { loadSampleAdvisories, sampleById, variant } from "./osvFixtures.js"
 import { loadQueryKindRecords } from "./queryKindsContract.js"
@@ -22,7 +23,7 @@ const enc = new TextEncoder()
 const dec = new TextDecoder()
 const garbage = Uint8Array.from([0x00, 0xff, 0x13, 0x37])
 const zstd = makeZstd(3)
-const suffixOf = (ecosystem: string, name: string) => PackageKey.toIndexSuffix(PackageKey.unsafeMake(ecosystem, name))
+const suffixOf = (ecosystem: string, name: string) => indexSuffix(PackageKey.unsafeMake(ecosystem, name))
 
 /** Versions worth asking about for an advisory: every listed and event version, plus two no record lists. */
 const versionsOf = (advisory: Advisory.Advisory): ReadonlyArray<string> => {

@@ -407,9 +407,9 @@ export const makeManager = (
     syncAllStream: (syncOptions) => Sync.syncAllStream(store, sources, syncOptions),
     syncEnrichment: runEnrichment([]),
     syncEnrichmentWithCves: (cves) =>
-      Effect.flatMap(Effect.forEach(cves, (cve) => PackageKey.validateCve(cve)), runEnrichment),
+      Effect.flatMap(Effect.forEach(cves, (cve) => AdvisoryModule.validateCve(cve)), runEnrichment),
     isKev: (cve) =>
-      Effect.flatMap(PackageKey.validateCve(cve), (valid) =>
+      Effect.flatMap(AdvisoryModule.validateCve(cve), (valid) =>
         Effect.map(retryTransient(store.getEnrichment(valid)), (entry) =>
           Option.match(entry, { onNone: () => false, onSome: (e) => e.isKev }))).pipe(
           Effect.withSpan("VulnerabilityManager.isKev", { attributes: { cve } })

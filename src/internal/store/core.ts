@@ -6,6 +6,8 @@
  */
 import { Array as Arr, Chunk, Clock, Effect, Either, Option, Stream } from "effect"
 import type { Advisory } from "../../Advisory.js"
+import { validateAdvisoryId, validateCve } from "../../Advisory.js"
+import { validateSourceName } from "../../AdvisorySource.js"
 import type { AdvisoryStoreShape, PackageRef, UpsertResult } from "../../AdvisoryStore.js"
 import type { CompressionShape } from "../../Compression.js"
 import type { EnrichmentData } from "../../EnrichmentData.js"
@@ -18,6 +20,7 @@ import type { StoreConfigShape } from "../../StoreConfig.js"
 import * as Codec from "./storeCodec.js"
 import { advisoryFromBytes, DecodedCache, decodedWithoutSchema, indexedUnder } from "./decode.js"
 import type { AdvisoryWrite, Expiry, StoreDriver } from "./driver.js"
+import { indexSuffix } from "./keys.js"
 import { makeSummaryStore, summaryOf } from "./summary.js"
 import { parseTimestamp } from "./timestamp.js"
 import { verifyStore } from "./verify.js"
@@ -242,7 +245,7 @@ export const makeStore = (
           answers[p] = Either.left(key.left)
           continue
         }
-        const suffix = PackageKey.toIndexSuffix(key.right)
+        const suffix = indexSuffix(key.right)
         suffixes[p] = suffix
         if (!slot.has(suffix)) slot.set(suffix, wanted.push(suffix) - 1)
       }
@@ -301,7 +304,7 @@ export const makeStore = (
       const outcomes = new Map<string, Either.Either<Advisory, AdvisoryStoreError>>()
       const valid: Array<string> = []
       for (const id of new Set(ids)) {
-        const checked = yield* Effect.either(PackageKey.validateAdvisoryId(id))
+        const checked = yield* Effect.either(validateAdvisoryId(id))
         if (Either.isRight(checked)) valid.push(id)
         else outcomes.set(id, Either.left(checked.left))
       }
@@ -317,7 +320,7 @@ export const makeStore = (
     })
 
   const indexSuffixOf = (ecosystem: string, name: string) =>
-    Effect.map(PackageKey.make(ecosystem, name), PackageKey.toIndexSuffix)
+    Effect.map(PackageKey.make(ecosystem, name), indexSuffix)
 
   const upsertBatch = (advisories: Iterable<Advisory>, source: string, operation: string) =>
     Effect.gen(function*() {
@@ -357,9 +360,9 @@ export const makeStore = (
       return result satisfies UpsertResult
     })
 
-  const enrichmentKey = (cve: string) => Effect.map(PackageKey.validateCve(cve), keys.enrichment)
+  const enrichmentKey = (cve: string) => Effect.map(validateCve(cve), keys.enrichment)
   const metaKey = (source: string) =>
-    Effect.map(PackageKey.validateSourceName(source), (name) => ({ name, key: keys.meta(name) }))
+    Effect.map(validateSourceName(source), (name) => ({ name, key: keys.meta(name) }))
 
   /** Values at `keys` in chunks. */
   const getChunked = (operation: string, keyList: ReadonlyArray<string>, now: number) =>
@@ -531,13 +534,13 @@ export const makeStore = (
       upsertBatch(advisories, source, operationName("upsertBatch")).pipe(span("upsertBatch", { source })),
     getAdvisory: (id) =>
       Effect.gen(function*() {
-        yield* PackageKey.validateAdvisoryId(id)
+        yield* validateAdvisoryId(id)
         const { found } = yield* readAdvisories(operationName("getAdvisory"), [id])
         return Option.fromNullable(found[0])
       }).pipe(span("getAdvisory", { id })),
     getBatch: (ids) =>
       Effect.gen(function*() {
-        const valid = yield* Effect.forEach(ids, (id) => PackageKey.validateAdvisoryId(id))
+        const valid = yield* Effect.forEach(ids, (id) => validateAdvisoryId(id))
         const unique = Array.from(new Set(valid))
         const found = yield* Effect.forEach(Arr.chunksOf(unique, chunkSize), (chunk) =>
           Effect.map(readAdvisories(operationName("getBatch"), chunk), (r) => r.found))
@@ -582,7 +585,7 @@ export const makeStore = (
       }).pipe(span("idsByPackage", { ecosystem, name })),
     removeAdvisory: (id) =>
       Effect.gen(function*() {
-        yield* PackageKey.validateAdvisoryId(id)
+        yield* validateAdvisoryId(id)
         const [outcome] = yield* apply(operationName("removeAdvisory"), [{ mode: "del", id, suffixes: [], leave: [] }], never)
         cache.delete(keys.data(id))
         return outcome!.existed

@@ -4,11 +4,12 @@
  * observable behaviour identical.
  */
 import { Effect, type Either, ParseResult, Schema } from "effect"
-import { Advisory, type Affected } from "../../Advisory.js"
+import { Advisory, type Affected, validateAdvisoryId } from "../../Advisory.js"
 import { EnrichmentData } from "../../EnrichmentData.js"
 import { CorruptEntry, InvalidInput } from "../../Errors.js"
 import { OssIndexCacheEntry } from "../../OssIndexCacheEntry.js"
 import * as PackageKey from "../../PackageKey.js"
+import { indexSuffix } from "./keys.js"
 
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder("utf-8", { fatal: true })
@@ -66,16 +67,16 @@ export const entryIndexSuffixes = (affected: Affected): Array<string> => {
   const suffixes: Array<string> = []
   const pkg = affected.package
   if (pkg && pkg.ecosystem.trim() !== "" && pkg.name.trim() !== "") {
-    suffixes.push(PackageKey.toIndexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name)))
+    suffixes.push(indexSuffix(PackageKey.unsafeMake(pkg.ecosystem, pkg.name)))
     if (PackageKey.isVariant(pkg.ecosystem)) {
       const base = PackageKey.baseEcosystem(pkg.ecosystem)
-      if (base !== "") suffixes.push(PackageKey.toIndexSuffix(PackageKey.unsafeMake(base, pkg.name)))
+      if (base !== "") suffixes.push(indexSuffix(PackageKey.unsafeMake(base, pkg.name)))
     }
   }
   for (const range of affected.ranges ?? []) {
     if (range.type !== "GIT" || range.repo === undefined) continue
     const repo = PackageKey.normalizeRepoUrl(range.repo)
-    if (repo !== "") suffixes.push(PackageKey.toIndexSuffix({ ecosystem: "git", name: repo }))
+    if (repo !== "") suffixes.push(indexSuffix({ ecosystem: "git", name: repo }))
   }
   return suffixes
 }
@@ -84,7 +85,7 @@ export const entryIndexSuffixes = (affected: Affected): Array<string> => {
 export const validateAdvisory = (advisory: Advisory): Effect.Effect<Advisory, InvalidInput> =>
   typeof advisory?.id !== "string"
     ? Effect.fail(InvalidInput.of("advisory.id", String(advisory?.id), "must be a string"))
-    : Effect.as(PackageKey.validateAdvisoryId(advisory.id, "advisory.id"), advisory)
+    : Effect.as(validateAdvisoryId(advisory.id, "advisory.id"), advisory)
 
 /**
  * The format marker of advisory values this library writes: JSON whitespace (tab, newline, tab)
