@@ -7,7 +7,7 @@
  * `options.ts`.
  */
 import { FileSystem } from "@effect/platform"
-import { Effect, Layer, Option } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import * as Net from "node:net"
 import { homedir } from "node:os"
 import { isAbsolute, join, relative, resolve } from "node:path"
@@ -37,13 +37,25 @@ export const demoNotice = (advisories: number, ecosystems: number): string =>
   "not a synced advisory database; findings are incomplete."
 
 /**
+ * An environment variable read through Effect's `ConfigProvider` (tests can pass their own), trimmed;
+ * `None` when unset or blank.
+ */
+const setting = (name: string): Effect.Effect<Option.Option<string>> =>
+  Config.option(Config.string(name)).pipe(
+    Effect.map(Option.map((value) => value.trim())),
+    Effect.map(Option.filter((value) => value !== "")),
+    // A string setting cannot be malformed: only a broken ConfigProvider fails here, a defect.
+    Effect.orDie
+  )
+
+/**
  * The default store's directory: `$XDG_CACHE_HOME/vulnera`, else `~/.cache/vulnera` (a relative
  * `XDG_CACHE_HOME` is ignored, as the XDG spec says).
  */
-export const defaultStorePath = (): string => {
-  const xdg = process.env.XDG_CACHE_HOME?.trim()
-  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "vulnera")
-}
+export const defaultStorePath: Effect.Effect<string> = Effect.map(
+  setting("XDG_CACHE_HOME"),
+  (xdg) => join(Option.isSome(xdg) && isAbsolute(xdg.value) ? xdg.value : join(homedir(), ".cache"), "vulnera")
+)
 
 /** The store a command uses. */
 export type StoreChoice =
@@ -95,12 +107,13 @@ export const chooseStore = (
     const path = flags.store.value.trim()
     return path === "" ? Effect.fail(usage("--store needs a directory")) : Effect.succeed(lmdbStore(path, false))
   }
-  const url = process.env.REDIS_URL?.trim()
-  if (url === "memory") return Effect.succeed(memoryStore)
-  if (url !== undefined && url !== "") return Effect.succeed(redisStore(url))
-  const path = process.env.VULNERA__STORE__PATH?.trim()
-  if (path !== undefined && path !== "") return Effect.succeed(lmdbStore(path, false))
-  return Effect.succeed(options.ephemeral ? memoryStore : lmdbStore(defaultStorePath(), true))
+  return Effect.gen(function*() {
+    const url = yield* setting("REDIS_URL")
+    if (Option.isSome(url)) return url.value === "memory" ? memoryStore : redisStore(url.value)
+    const path = yield* setting("VULNERA__STORE__PATH")
+    if (Option.isSome(path)) return lmdbStore(path.value, false)
+    return options.ephemeral ? memoryStore : lmdbStore(yield* defaultStorePath, true)
+  })
 }
 
 /** The store as a phrase: `the LMDB store at DIR`, `Redis at URL`, `the in-memory store`. */
