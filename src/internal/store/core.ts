@@ -18,7 +18,7 @@ import * as PackageKey from "../../PackageKey.js"
 import * as Purl from "../../Purl.js"
 import type { StoreConfigShape } from "../../StoreConfig.js"
 import * as Codec from "./storeCodec.js"
-import { advisoryFromBytes, DecodedCache, decodedWithoutSchema, indexedUnder } from "./decode.js"
+import { advisoryFromBytes, DecodedCache, indexedUnder } from "./decode.js"
 import type { AdvisoryWrite, Expiry, StoreDriver } from "./driver.js"
 import { indexSuffix } from "./keys.js"
 import { makeSummaryStore, summaryOf } from "./summary.js"
@@ -350,10 +350,9 @@ export const makeStore = (
             else result.inserted++
             if (p.advisory.withdrawn != null) result.withdrawn++
             result.staleIndexEntriesRemoved += outcome.removed
-            // The next read of these exact bytes needs no decompression nor schema.
-            const known = decodedWithoutSchema(p.advisory, p.json)
-            if (known === undefined) cache.delete(keys.data(p.advisory.id))
-            else cache.set(keys.data(p.advisory.id), values[i]!, known)
+            // The next read of these exact bytes needs no decompression nor schema; the text is
+            // parsed on that first read, so a bulk write parses nothing.
+            cache.setWritten(keys.data(p.advisory.id), values[i]!, p.json)
           })
         }), { concurrency: 2, discard: true })
       yield* sweepExpired(operation)

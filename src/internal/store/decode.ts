@@ -110,13 +110,11 @@ export const advisoryFromBytes = (key: string, bytes: Uint8Array): Either.Either
 }
 
 /**
- * What decoding the JSON just written would return, computed without the schema where that is
- * certain to give the same value: marked JSON (`Codec.prepareAdvisory` marks exactly the text that
- * decodes to itself), so `JSON.parse` of the text (a private copy, ~15µs) equals the decoded value
- * (~90µs with the schema). Otherwise `undefined`.
+ * What decoding marked JSON just written returns, computed without the schema, which is certain to
+ * give the same value: `Codec.prepareAdvisory` marks exactly the text that decodes to itself, so
+ * `JSON.parse` of the text (a private copy, ~15µs) equals the decoded value (~90µs with the schema).
  */
-export const decodedWithoutSchema = (_advisory: Advisory, json: string): Advisory | undefined =>
-  json.startsWith(Codec.trustedMarker) ? (JSON.parse(json) as Advisory) : undefined
+const decodedWithoutSchema = (json: string): Advisory => JSON.parse(json) as Advisory
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a === b || (a.byteLength === b.byteLength && Buffer.compare(a, b) === 0)
@@ -128,19 +126,35 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
  * `capacity` (0 disables it).
  */
 export class DecodedCache {
-  private readonly entries = new Map<string, { readonly bytes: Uint8Array; readonly advisory: Advisory }>()
+  /** An entry holds the decoded advisory, or (written, not read yet) the JSON text it decodes from. */
+  private readonly entries = new Map<string, { readonly bytes: Uint8Array; advisory: Advisory | undefined; json: string | undefined }>()
   constructor(private readonly capacity: number) {}
   get(key: string, bytes: Uint8Array): Advisory | undefined {
     const entry = this.entries.get(key)
     if (entry === undefined || !sameBytes(entry.bytes, bytes)) return undefined
     this.entries.delete(key)
     this.entries.set(key, entry)
+    if (entry.advisory === undefined) {
+      entry.advisory = decodedWithoutSchema(entry.json!)
+      entry.json = undefined
+    }
     return entry.advisory
   }
   set(key: string, bytes: Uint8Array, advisory: Advisory): void {
+    this.put(key, { bytes, advisory, json: undefined })
+  }
+  /**
+   * Remembers the JSON text just written as `bytes`, when it decodes to itself (marked): parsed on the
+   * first read, so a bulk write (most of whose entries are evicted unread) parses nothing.
+   */
+  setWritten(key: string, bytes: Uint8Array, json: string): void {
+    if (json.startsWith(Codec.trustedMarker)) this.put(key, { bytes, advisory: undefined, json })
+    else this.entries.delete(key)
+  }
+  private put(key: string, entry: { readonly bytes: Uint8Array; advisory: Advisory | undefined; json: string | undefined }): void {
     if (this.capacity === 0) return
     this.entries.delete(key)
-    this.entries.set(key, { bytes, advisory })
+    this.entries.set(key, entry)
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!)
   }
   delete(key: string): void {
