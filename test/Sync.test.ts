@@ -278,9 +278,14 @@ describe("Sync over a store that goes away (real redis-server)", () => {
       const startKilling = Effect.flatMap(Effect.forkDaemon(killer), (fiber) => Deferred.succeed(killing, fiber))
       const source = faultyFeed(sample.slice(0, 3), Effect.asVoid(startKilling), sample.slice(3))
       const slowly = { ...source, fetch: (unit: string, since: Option.Option<Date>) => Stream.tap(source.fetch(unit, since), () => Effect.sleep("2 millis")) }
-      const stats = yield* Sync.syncUnit(store, slowly, "feed.main", { batchSize: 2 })
+      // The 25 kills can take 2-3 s on a loaded machine (each opens an admin connection); a batch
+      // hit by every kill until its retries run out (6 retries = 2.5 s of waits) fails the unit, as
+      // it should. Ten retries (7.7 s of waits) outlast the storm, so the sync must complete.
+      const stats = yield* Sync.syncUnit(store, slowly, "feed.main", { batchSize: 2 }).pipe(
+        Effect.provide(Retry.layer({ maxRetries: 10, baseDelay: "100 millis", maxDelay: "1 second", jitter: false }))
+      )
       yield* Fiber.join(yield* Deferred.await(killing))
-      expect(stats.status).toBe("succeeded")
+      expect({ status: stats.status, error: stats.error }).toEqual({ status: "succeeded", error: undefined })
       expect(stats.written).toBe(sample.length)
       expect(stats.timestampAdvanced).toBe(true)
       expect(yield* store.advisoryCount).toBe(sample.length)

@@ -105,5 +105,6 @@ export const describeConnectionError = (error: unknown): ConnectionFailure => {
   }
   const { retryable, text } = described[kind]
   const [head, tail] = text.split(": ", 2)
-  return { kind, retryable, message: `${head}${shownCode === undefined ? "" : ` (${sanitizeForDisplay(shownCode)})`}: ${tail}` }
+  const codeText = shownCode === undefined ? "" : ` (${sanitizeForDisplay(shownCode)})`
+  return { kind, retryable, message: `${head}${codeText}${tail === undefined ? "" : `: ${tail}`}` }
 }
