@@ -77,6 +77,26 @@ export interface VerifyReport {
    * @since 0.4.0
    */
   readonly missingSummaries: number
+  /**
+   * Match summaries that disagree with the record they summarize (a record re-written by another
+   * writer, such as the Rust crate, which does not update summaries; or one damaged in place).
+   * Matching trusts a summary that says "not affected" without reading the record, so these can
+   * hide an advisory: `repair: true` deletes them (matching then reads those records). Index
+   * entries under an advisory whose record is corrupt are not compared (see `corruptRecords`).
+   *
+   * @since 0.4.0
+   */
+  readonly staleSummaries: number
+  /**
+   * Ids whose stored record exists but cannot be read (cannot be decompressed, or is not an
+   * advisory): every query of a package listing it fails with `CorruptEntry`, or, when a summary
+   * decides that package without the record, the record is never read. Sorted. The repair keeps
+   * them (a record written by a newer version, with a dictionary this one lacks, is unreadable here
+   * but not damaged) and clears the sync timestamps of their units, so the next sync writes them again.
+   *
+   * @since 0.4.0
+   */
+  readonly corruptRecords: ReadonlyArray<string>
   /** Unexpired ids in the count's bookkeeping (`advisoryCount` before repair). */
   readonly recordedAdvisories: number
   /** Of those, ids whose data is missing (the count overstates the store by this many). */
@@ -85,11 +105,15 @@ export interface VerifyReport {
   readonly missingAdvisories: number
   /** Ecosystems (canonical, base) of the dangling index entries, sorted. */
   readonly affectedEcosystems: ReadonlyArray<string>
-  /** Whether dangling entries were removed (`repair: true` and something was found). */
+  /**
+   * Whether the repair ran (`repair: true` and something was found): dangling entries removed,
+   * stale summaries deleted, sync timestamps of the units of lost or unreadable records cleared.
+   */
   readonly repaired: boolean
   /**
    * Sync timestamps cleared by the repair (so the next sync of those units is full): the units of
-   * the affected ecosystems, or every unit when a dangling id's ecosystem is unknown.
+   * the affected ecosystems and of the unreadable records' ecosystems, or every unit when such an
+   * id's ecosystem is unknown.
    */
   readonly resetSources: ReadonlyArray<string>
 }
@@ -207,9 +231,11 @@ export interface AdvisoryStoreShape {
   readonly healthCheck: Effect.Effect<HealthStatus>
   /**
    * Walks every index and the count's bookkeeping and counts references to advisory data that is
-   * gone (Redis eviction). `repair: true` removes those references (atomically per id, and only
-   * while the data is still absent) and clears the sync timestamps of the affected units, so the
-   * next sync writes them again. O(stored index entries): a maintenance operation.
+   * gone (Redis eviction); reads every indexed record once and compares each match summary with
+   * it (`staleSummaries`, `corruptRecords`). `repair: true` removes the references to gone data
+   * (atomically per id, and only while the data is still absent), clears the sync timestamps of
+   * the affected units, so the next sync writes them again, and deletes stale summaries.
+   * O(stored index entries) reads and one decode per stored record: a maintenance operation.
    */
   readonly verify: (options?: { readonly repair?: boolean }) => Effect.Effect<VerifyReport, AdvisoryStoreError>
 }

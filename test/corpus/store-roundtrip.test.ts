@@ -1,7 +1,8 @@
 /**
  * Every record of $VULNERA_DATA_DIR/osv/*.jsonl.gz through both stores: stored in one batch, read
  * back deep-equal to the published document, and found through every package it names (withdrawn
- * records: by id only, in no index).
+ * records: by id only, in no index); `verify` then finds every match summary equal to the one its
+ * record gives back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { readdirSync, readFileSync } from "node:fs"
@@ -85,6 +86,15 @@ const roundTrip = Effect.gen(function*() {
       concurrency: 32
     })
   expect(complete.filter((ok) => !ok).length).toBe(0)
+
+  // Every match summary written equals the one its stored record gives back (what verify compares).
+  expect(yield* store.verify()).toMatchObject({
+    indexEntries: expect.any(Number),
+    missingSummaries: 0,
+    staleSummaries: 0,
+    corruptRecords: [],
+    missingAdvisories: 0
+  })
 })
 
 /** Structural equality of JSON values (key order ignored). */

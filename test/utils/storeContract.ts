@@ -835,6 +835,8 @@ export const storeContract = <E>(name: string, options: StoreContractOptions<E>)
               indexEntries: 3,
               danglingIndexEntries: 0,
               missingSummaries: 0,
+              staleSummaries: 0,
+              corruptRecords: [],
               recordedAdvisories: 2,
               danglingRecords: 0,
               missingAdvisories: 0,

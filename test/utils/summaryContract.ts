@@ -142,6 +142,50 @@ export const summaryContract = <E>(name: string, options: StoreContractOptions<E
           expect(yield* store.getSummariesByPackages(query)).toMatchObject([Either.left({ _tag: "CorruptEntry", key: keys.data(c!.id) })])
         })))
 
+    test("verify finds summaries that disagree with a re-written record and unreadable records; repair deletes the summaries only", () =>
+      withStore({}, (store, keys, kit) =>
+        Effect.gen(function*() {
+          const suffix = suffixOf("npm", "ct-sum-stale")
+          const fixedAt = (fixed: string): Advisory.Advisory["affected"] => [{
+            package: { ecosystem: "npm", name: "ct-sum-stale" },
+            ranges: [{ type: "SEMVER", events: [{ introduced: "0" }, { fixed }] }]
+          }]
+          const [a, b, c] = [1, 2, 3].map((n) =>
+            variant(base, `GHSA-ct-sum-st-${n}`, [["npm", "ct-sum-stale"]], { affected: fixedAt("1.0.0") })
+          )
+          yield* store.upsertBatch([a!, b!, c!], "osv")
+          yield* store.updateSyncTimestamp("osv.npm", new Date("2025-01-01T00:00:00Z"))
+          yield* store.updateSyncTimestamp("osv.PyPI", new Date("2025-01-01T00:00:00Z"))
+          expect(yield* store.verify()).toMatchObject({ staleSummaries: 0, corruptRecords: [], repaired: false })
+          // Another writer (the Rust crate) re-writes a's record: fixed in 99.0.0 instead of 1.0.0; the
+          // summary still says what the old record said.
+          const rewritten: Advisory.Advisory = { ...a!, affected: fixedAt("99.0.0") }
+          yield* kit.writeRaw(keys.data(a!.id), yield* zstd.compress(enc.encode(JSON.stringify(rewritten))))
+          const [listed] = yield* store.getSummariesByPackages([{ ecosystem: "npm", name: "ct-sum-stale" }])
+          const trusted = Either.getOrThrow(listed!).find((s) => s.id === a!.id)!
+          const key = PackageKey.unsafeMake("npm", "ct-sum-stale")
+          // What makes a stale summary dangerous: it answers "not affected" where the record says affected.
+          expect(Versions.advisoryAffects(rewritten, key, "98.0.0").affected).toBe(true)
+          expect(Versions.advisoryAffects(trusted, key, "98.0.0").affected).toBe(false)
+          // b's record becomes unreadable.
+          yield* kit.writeRaw(keys.data(b!.id), garbage)
+          const found = yield* store.verify()
+          expect(found).toMatchObject({ staleSummaries: 1, corruptRecords: [b!.id], missingAdvisories: 0, repaired: false, resetSources: [] })
+          const repaired = yield* store.verify({ repair: true })
+          expect(repaired).toMatchObject({ staleSummaries: 1, corruptRecords: [b!.id], repaired: true, resetSources: ["osv.npm"] })
+          // The stale summary is gone (reads rebuild it from the record); the unreadable record is kept.
+          expect(yield* kit.readRaw(keys.summary(suffix, a!.id))).toEqual(Option.none())
+          expect(Array.from(Option.getOrThrow(yield* kit.readRaw(keys.data(b!.id))))).toEqual(Array.from(garbage))
+          expect(Option.isSome(yield* kit.readRaw(keys.summary(suffix, c!.id)))).toBe(true)
+          expect(Option.isSome(yield* store.lastSync("osv.PyPI"))).toBe(true)
+          yield* kit.deleteRaw(keys.data(b!.id))
+          const [after] = yield* store.getSummariesByPackages([{ ecosystem: "npm", name: "ct-sum-stale" }])
+          const rebuilt = Either.getOrThrow(after!).find((s) => s.id === a!.id)!
+          expect(rebuilt).toEqual(summaryOf(rewritten, suffix))
+          expect(Versions.advisoryAffects(rebuilt, key, "98.0.0").affected).toBe(true)
+          expect(yield* store.verify()).toMatchObject({ staleSummaries: 0, corruptRecords: [], missingSummaries: 1 })
+        })))
+
     test("getBatchEach: each id's own outcome; absent ids are left out", () =>
       withStore({}, (store, keys, kit) =>
         Effect.gen(function*() {

@@ -6,6 +6,13 @@ import type { VerifyArgs } from "../commands/verify.js"
 import { chooseStore, managerLayer, requireReachable, type StoreChoice, upstream } from "../environment.js"
 import { findings } from "../failure.js"
 
+/** Corrupt record ids named in the text (all of them are in `--json`). */
+const corruptShown = 10
+
+/** Whether problems remain after the run (exit 1). */
+export const problemsRemain = (report: VerifyReport): boolean =>
+  (report.missingAdvisories > 0 || report.staleSummaries > 0 || report.corruptRecords.length > 0) && !report.repaired
+
 /** The human-readable verify summary. */
 export const verifyText = (report: VerifyReport, store: StoreChoice): string => {
   const lines = [
@@ -17,8 +24,27 @@ export const verifyText = (report: VerifyReport, store: StoreChoice): string => 
       `${report.missingSummaries} index entries have no match summary: matching reads their full records (slower, same answers); \`vulnera sync\` writes them again`
     )
   }
+  if (report.staleSummaries > 0) {
+    lines.push(
+      report.repaired
+        ? `${report.staleSummaries} match summaries disagreed with their records (re-written by another writer?) and were deleted: matching reads those records now`
+        : `${report.staleSummaries} match summaries disagree with their records (re-written by another writer?): matching trusts them, so a query can miss an advisory; run \`vulnera verify --repair\` to delete them`
+    )
+  }
+  if (report.corruptRecords.length > 0) {
+    const shown = report.corruptRecords.slice(0, corruptShown).join(", ")
+    const more = report.corruptRecords.length > corruptShown ? ` and ${report.corruptRecords.length - corruptShown} more` : ""
+    lines.push(
+      `${report.corruptRecords.length} stored records cannot be read (${shown}${more}): a query listing one fails, ` +
+        (report.repaired
+          ? `or is decided by its match summary alone; they are kept, and sync times were cleared for ${
+            report.resetSources.length === 0 ? "no unit (none was recorded)" : report.resetSources.join(", ")
+          }: run \`vulnera sync\` to write them again`
+          : "or is decided by its match summary alone; run `vulnera verify --repair` (clears their units' sync times), then `vulnera sync`")
+    )
+  }
   if (report.missingAdvisories === 0) {
-    lines.push("no problems found")
+    if (report.corruptRecords.length === 0 && report.staleSummaries === 0) lines.push("no problems found")
     return lines.join("\n")
   }
   lines.push(
@@ -47,5 +73,5 @@ export const runVerify = (args: VerifyArgs) =>
       return yield* manager.store.verify({ repair: args.repair })
     }).pipe(Effect.provide(managerLayer(store, upstream)))
     yield* Console.log(args.json ? JSON.stringify({ target: store.display, ...report }, null, 2) : verifyText(report, store))
-    if (report.missingAdvisories > 0 && !report.repaired) return yield* findings
+    if (problemsRemain(report)) return yield* findings
   })

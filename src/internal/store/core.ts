@@ -662,7 +662,15 @@ export const makeStore = (
 
     healthCheck,
     verify: (options) =>
-      verifyStore(driver, { purge: purgeGone, clearTimestamps }, operationName("verify"), options?.repair === true).pipe(
+      verifyStore(
+        driver,
+        {
+          purge: purgeGone,
+          clearTimestamps,
+          readRecords: (operation, ids) => Effect.map(readEach(operation, ids), ({ found }) => found),
+          summaryCompression
+        },
+        operationName("verify"), options?.repair === true).pipe(
         span("verify", { repair: options?.repair === true })
       )
   }
