@@ -54,8 +54,9 @@ export interface DragonflyStoreOptions {
   readonly readChunkSize?: number | undefined
   /**
    * Decoded advisories kept for reuse while their stored bytes are unchanged (default 4096, about
-   * 18 MB of heap when full, ~4.4 KB per corpus record; 0 disables). Reads still fetch the bytes every time; a hit skips decompression, parsing and
-   * validation. Returned advisories may be shared between reads: treat them as read-only.
+   * 18 MB of heap when full, ~4.4 KB per corpus record; 0 disables). Reads still fetch the bytes
+   * every time; a hit skips decompression, parsing and validation. Returned advisories may be
+   * shared between reads: treat them as read-only.
    */
   readonly decodedCacheEntries?: number | undefined
   /** Extra TLS options for `rediss://` (CA, client certificate, ...). */
