@@ -130,15 +130,20 @@ const program = Effect.gen(function*() {
     }))
     return { batch, fewMatch, raw }
   }).pipe(Effect.provide(managerLayer(storeLayer(redis.url, prefix))))
-  // The decoded-value cache (default 2,048 entries on Redis) holds fewer advisories than this batch
-  // names: a second Redis row with it sized to the batch shows what the cache, not the read, costs.
-  const sized = yield* Effect.gen(function*() {
-    yield* warmBatch
-    return yield* timed(warmBatch)
-  }).pipe(Effect.provide(managerLayer(storeLayer(redis.url, prefix, { decodedCacheEntries: 32_768 }))))
+  // The decoded-value cache (default 4,096 entries on Redis) holds fewer advisories than this batch
+  // names (it keeps 4,096 of them from round to round, decode.ts): rows with it at the previous
+  // default (2,048) and sized to the batch show what the cache, not the read, costs.
+  const withCache = (decodedCacheEntries: number) =>
+    Effect.gen(function*() {
+      yield* warmBatch
+      return yield* timed(warmBatch)
+    }).pipe(Effect.provide(managerLayer(storeLayer(redis.url, prefix, { decodedCacheEntries }))))
+  const previous = yield* withCache(2_048)
+  const sized = yield* withCache(32_768)
   yield* Effect.promise(() => dropPrefix(redis.client, prefix))
-  row("Redis", ms(redisResult.batch), ms(redisResult.raw), ratio(redisResult.batch / redisResult.raw))
+  row("Redis (default decodedCacheEntries 4096)", ms(redisResult.batch), ms(redisResult.raw), ratio(redisResult.batch / redisResult.raw))
   row("Redis, versions above every fix (few match)", ms(redisResult.fewMatch), ms(redisResult.raw), ratio(redisResult.fewMatch / redisResult.raw))
+  row("Redis, decodedCacheEntries 2048 (previous default)", ms(previous), ms(redisResult.raw), ratio(previous / redisResult.raw))
   row("Redis, decodedCacheEntries 32768", ms(sized), ms(redisResult.raw), ratio(sized / redisResult.raw))
   emitFigure({ bench: "batch", name: "warm queryBatch (summaries + matching records) of 1,000 deps vs raw SMEMBERS+MGET+zstd+JSON.parse of every record (Redis)", value: ratio(redisResult.batch / redisResult.raw), target: "<= 1.0x", pass: redisResult.batch <= redisResult.raw })
 

@@ -94,6 +94,28 @@ export const summaryContract = <E>(name: string, options: StoreContractOptions<E
           expect(compared).toBeGreaterThan(1000)
         })))
 
+    test("a summary text shared by several memberships (one compression, shared bytes) reads back under each", () =>
+      withStore({}, (store, keys, kit) =>
+        Effect.gen(function*() {
+          // Each entry applies under its variant suffix and the base `Debian` one: 4 memberships, 2 texts.
+          const a = variant(base, "GHSA-ct-sum-dedup", [["Debian:11", "ct-dedup-a"], ["Debian:12", "ct-dedup-b"]])
+          const queries = [["Debian:11", "ct-dedup-a"], ["Debian", "ct-dedup-a"], ["Debian:12", "ct-dedup-b"], ["Debian", "ct-dedup-b"]] as const
+          yield* store.upsertBatch([a], "osv")
+          const stored = yield* Effect.forEach(queries, ([ecosystem, name]) => kit.readRaw(keys.summary(suffixOf(ecosystem, name), a.id)))
+          const texts = yield* Effect.forEach(stored, (value) => Effect.map(zstd.decompress(Option.getOrThrow(value)), (raw) => dec.decode(raw)))
+          expect(texts[0]).toEqual(texts[1])
+          expect(texts[2]).toEqual(texts[3])
+          expect(texts[0]).not.toEqual(texts[2])
+          const read = yield* store.getSummariesByPackages(queries.map(([ecosystem, name]) => ({ ecosystem, name })))
+          expect(read).toEqual(queries.map(([ecosystem, name]) => Either.right([summaryOf(a, suffixOf(ecosystem, name))])))
+          queries.forEach(([ecosystem, name], i) => expect(JSON.parse(texts[i]!)).toEqual(summaryOf(a, suffixOf(ecosystem, name))))
+          // Leaving one membership deletes only its key; the one that shared its bytes stays readable.
+          yield* store.upsertBatch([variant(base, a.id, [["Debian:11", "ct-dedup-a"]])], "osv")
+          expect(Option.isSome(yield* kit.readRaw(keys.summary(suffixOf("Debian", "ct-dedup-b"), a.id)))).toBe(false)
+          expect(yield* store.getSummariesByPackages([{ ecosystem: "Debian", name: "ct-dedup-a" }, { ecosystem: "Debian", name: "ct-dedup-b" }]))
+            .toEqual([Either.right([summaryOf(a, suffixOf("Debian", "ct-dedup-a"))]), Either.right([])])
+        })))
+
     test("leaving an index deletes that summary; withdrawal and removal delete them all", () =>
       withStore({}, (store, keys, kit) =>
         Effect.gen(function*() {

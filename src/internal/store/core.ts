@@ -66,6 +66,12 @@ export const makeStore = (
     ttlMillis === undefined ? { expiresAt: undefined, ttlMillis: undefined } : { expiresAt: now + ttlMillis, ttlMillis }
   const never: Expiry = { expiresAt: undefined, ttlMillis: undefined }
   const operationName = (name: string) => `AdvisoryStore.${name}`
+  /** `effect` as one read batch of the decoded-record cache (its eviction rule, decode.ts). */
+  const readBatch = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.suspend(() => {
+      cache.startBatch()
+      return effect
+    })
   // A failed operation is counted once, at the operation, in `Metrics.storeErrors`.
   const span = (name: string, attributes: Record<string, unknown> = {}) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     effect.pipe(
@@ -81,7 +87,8 @@ export const makeStore = (
   /** Decodes (and caches) the advisory stored at `key`. */
   const decoded = (key: string, bytes: Uint8Array, raw: Uint8Array): Either.Either<Advisory, CorruptEntry> => {
     const advisory = advisoryFromBytes(key, raw)
-    if (Either.isRight(advisory)) cache.set(key, driver.volatileReads ? Uint8Array.from(bytes) : bytes, advisory.right)
+    // A volatile read's bytes are copied only when the cache keeps them.
+    if (Either.isRight(advisory) && cache.admits(key)) cache.set(key, driver.volatileReads ? Uint8Array.from(bytes) : bytes, advisory.right)
     return advisory
   }
 
@@ -119,6 +126,20 @@ export const makeStore = (
       }
       return { found, missing }
     })
+
+  /**
+   * `readEach` of `ids` in chunks, each chunk's outcome given to `take` in order. Two chunks are in
+   * flight: the next chunk's round trip overlaps this one's decompression and decoding (the server
+   * and the thread pool work while this thread decodes).
+   */
+  const readChunks = (
+    operation: string,
+    ids: ReadonlyArray<string>,
+    take: (chunk: ReadonlyArray<string>, read: Effect.Effect.Success<ReturnType<typeof readEach>>) => void
+  ) =>
+    Effect.forEach(Arr.chunksOf(ids, chunkSize), (chunk) => readEach(operation, chunk), { concurrency: 2 }).pipe(
+      Effect.map((reads) => reads.forEach((read, c) => take(ids.slice(c * chunkSize, (c + 1) * chunkSize), read)))
+    )
 
   /** Advisories for `ids` (input order, `undefined` when absent) and the absent ids; the first corrupt value fails the read. */
   const readAdvisories = (operation: string, ids: ReadonlyArray<string>) =>
@@ -214,15 +235,16 @@ export const makeStore = (
   const readListed = (operation: string, suffixes: ReadonlyArray<string>, lists: ReadonlyArray<ReadonlyArray<string>>) =>
     Effect.gen(function*() {
       const decodedById = new Map<string, Either.Either<Advisory, CorruptEntry> | undefined>()
-      for (const chunk of Arr.chunksOf(Array.from(new Set(lists.flat())), chunkSize)) {
-        const { found, missing } = yield* readEach(operation, chunk)
-        for (let i = 0; i < chunk.length; i++) decodedById.set(chunk[i]!, found[i])
-        if (missing.length > 0) {
-          const gone = new Set(missing)
-          for (let s = 0; s < suffixes.length; s++) {
-            const stale = lists[s]!.filter((id) => gone.has(id))
-            if (stale.length > 0) yield* purge(operation, stale, suffixes[s])
-          }
+      const missing: Array<string> = []
+      yield* readChunks(operation, Array.from(new Set(lists.flat())), (chunk, read) => {
+        for (let i = 0; i < chunk.length; i++) decodedById.set(chunk[i]!, read.found[i])
+        missing.push(...read.missing)
+      })
+      if (missing.length > 0) {
+        const gone = new Set(missing)
+        for (let s = 0; s < suffixes.length; s++) {
+          const stale = lists[s]!.filter((id) => gone.has(id))
+          if (stale.length > 0) yield* purge(operation, stale, suffixes[s])
         }
       }
       return decodedById
@@ -308,14 +330,15 @@ export const makeStore = (
         if (Either.isRight(checked)) valid.push(id)
         else outcomes.set(id, Either.left(checked.left))
       }
-      for (const chunk of Arr.chunksOf(valid, chunkSize)) {
-        const { found, missing } = yield* readEach(operation, chunk)
+      const missing: Array<string> = []
+      yield* readChunks(operation, valid, (chunk, read) => {
         for (let i = 0; i < chunk.length; i++) {
-          const outcome = found[i]
+          const outcome = read.found[i]
           if (outcome !== undefined) outcomes.set(chunk[i]!, outcome)
         }
-        yield* purge(operation, missing)
-      }
+        missing.push(...read.missing)
+      })
+      yield* Effect.forEach(Arr.chunksOf(missing, chunkSize), (gone) => purge(operation, gone), { discard: true })
       return outcomes as ReadonlyMap<string, Either.Either<Advisory, AdvisoryStoreError>>
     })
 
@@ -536,7 +559,7 @@ export const makeStore = (
         yield* validateAdvisoryId(id)
         const { found } = yield* readAdvisories(operationName("getAdvisory"), [id])
         return Option.fromNullable(found[0])
-      }).pipe(span("getAdvisory", { id })),
+      }).pipe(readBatch, span("getAdvisory", { id })),
     getBatch: (ids) =>
       Effect.gen(function*() {
         const valid = yield* Effect.forEach(ids, (id) => validateAdvisoryId(id))
@@ -544,18 +567,18 @@ export const makeStore = (
         const found = yield* Effect.forEach(Arr.chunksOf(unique, chunkSize), (chunk) =>
           Effect.map(readAdvisories(operationName("getBatch"), chunk), (r) => r.found))
         return found.flat().filter((a): a is Advisory => a !== undefined)
-      }).pipe(span("getBatch", { count: ids.length })),
+      }).pipe(readBatch, span("getBatch", { count: ids.length })),
     getByPackage: (ecosystem, name) =>
       Effect.gen(function*() {
         const operation = operationName("getByPackage")
         const suffix = yield* indexSuffixOf(ecosystem, name)
         const ids = yield* driver.members(operation, keys.index(suffix))
         return (yield* readIndexed(operation, suffix, ids)).sort(byId)
-      }).pipe(span("getByPackage", { ecosystem, name })),
-    getByPackages: (packages) => readPackages(packages).pipe(span("getByPackages", { count: packages.length })),
+      }).pipe(readBatch, span("getByPackage", { ecosystem, name })),
+    getByPackages: (packages) => readPackages(packages).pipe(readBatch, span("getByPackages", { count: packages.length })),
     getSummariesByPackages: (packages) =>
-      readSummaries(packages).pipe(span("getSummariesByPackages", { count: packages.length })),
-    getBatchEach: (ids) => readEachById(ids).pipe(span("getBatchEach", { count: ids.length })),
+      readSummaries(packages).pipe(readBatch, span("getSummariesByPackages", { count: packages.length })),
+    getBatchEach: (ids) => readEachById(ids).pipe(readBatch, span("getBatchEach", { count: ids.length })),
     streamByPackage: (ecosystem, name) =>
       Stream.unwrap(Effect.map(indexSuffixOf(ecosystem, name), (suffix) => {
         const operation = operationName("streamByPackage")
@@ -564,7 +587,7 @@ export const makeStore = (
         return driver.memberPages(operation, keys.index(suffix), pageSize).pipe(
           Stream.mapEffect((page) => {
             const fresh = page.filter((id) => !seen.has(id) && seen.add(id))
-            return fresh.length === 0 ? Effect.succeed([]) : readIndexed(operation, suffix, fresh)
+            return fresh.length === 0 ? Effect.succeed([]) : readBatch(readIndexed(operation, suffix, fresh))
           }),
           Stream.mapConcatChunk((found) => Chunk.unsafeFromArray(found))
         )

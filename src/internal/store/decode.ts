@@ -119,39 +119,71 @@ const decodedWithoutSchema = (json: string): Advisory => JSON.parse(json) as Adv
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a === b || (a.byteLength === b.byteLength && Buffer.compare(a, b) === 0)
 
+/** A cache entry: the decoded advisory, or (written, not read yet) the JSON text it decodes from. */
+interface CacheEntry {
+  readonly bytes: Uint8Array
+  advisory: Advisory | undefined
+  json: string | undefined
+  /** The read batch that last used or stored it (`DecodedCache.startBatch`). */
+  batch: number
+}
+
 /**
  * Decoded advisories by data key, reused while the stored bytes are byte-for-byte the same (so it
  * can never serve a stale or expired value: the bytes are read every time). A hit saves
  * decompression, JSON parsing and validation. Least recently used entries are evicted beyond
  * `capacity` (0 disables it).
+ *
+ * Scan-resistant: a read batch naming more values than `capacity` does not evict what that same
+ * batch has already used or stored. Once every entry belongs to the current batch (the least
+ * recently used one does), further misses of that batch are decoded and returned without being
+ * cached. Plain LRU would insert and evict every value of such a batch (each repetition of it then
+ * misses everything, and every evicted advisory has lived long enough to be promoted to the old
+ * generation, which makes the garbage collector the largest cost of the read); with this rule a
+ * repeated batch of N > capacity values hits `capacity` of them.
  */
 export class DecodedCache {
-  /** An entry holds the decoded advisory, or (written, not read yet) the JSON text it decodes from. */
-  private readonly entries = new Map<string, { readonly bytes: Uint8Array; advisory: Advisory | undefined; json: string | undefined }>()
+  private readonly entries = new Map<string, CacheEntry>()
+  private batch = 0
   constructor(private readonly capacity: number) {}
+  /** Starts a read batch: the values read until the next call are one batch for the eviction rule. */
+  startBatch(): void {
+    this.batch++
+  }
   get(key: string, bytes: Uint8Array): Advisory | undefined {
     const entry = this.entries.get(key)
     if (entry === undefined || !sameBytes(entry.bytes, bytes)) return undefined
     this.entries.delete(key)
     this.entries.set(key, entry)
+    entry.batch = this.batch
     if (entry.advisory === undefined) {
       entry.advisory = decodedWithoutSchema(entry.json!)
       entry.json = undefined
     }
     return entry.advisory
   }
+  /**
+   * Whether a value read now would be cached by `set` (so a caller can skip copying its bytes when
+   * it would not be).
+   */
+  admits(key: string): boolean {
+    if (this.capacity === 0) return false
+    if (this.entries.size < this.capacity || this.entries.has(key)) return true
+    return this.entries.values().next().value!.batch !== this.batch
+  }
   set(key: string, bytes: Uint8Array, advisory: Advisory): void {
-    this.put(key, { bytes, advisory, json: undefined })
+    if (this.admits(key)) this.put(key, { bytes, advisory, json: undefined, batch: this.batch })
   }
   /**
    * Remembers the JSON text just written as `bytes`, when it decodes to itself (marked): parsed on the
-   * first read, so a bulk write (most of whose entries are evicted unread) parses nothing.
+   * first read, so a bulk write (most of whose entries are evicted unread) parses nothing. Writes are
+   * not read batches: they evict by plain LRU.
    */
   setWritten(key: string, bytes: Uint8Array, json: string): void {
-    if (json.startsWith(Codec.trustedMarker)) this.put(key, { bytes, advisory: undefined, json })
+    if (json.startsWith(Codec.trustedMarker)) this.put(key, { bytes, advisory: undefined, json, batch: this.batch })
     else this.entries.delete(key)
   }
-  private put(key: string, entry: { readonly bytes: Uint8Array; advisory: Advisory | undefined; json: string | undefined }): void {
+  private put(key: string, entry: CacheEntry): void {
     if (this.capacity === 0) return
     this.entries.delete(key)
     this.entries.set(key, entry)

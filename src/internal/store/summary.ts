@@ -84,7 +84,7 @@ export const summaryFromBytes = (id: string, bytes: Uint8Array): Advisory | unde
 export const maxSummariesPerAdvisory = 10_000
 
 /** Decoded summaries kept per decoded record the driver keeps (see `makeSummaryStore`). */
-const summaryCacheFactor = 8
+const summaryCacheFactor = 4
 
 /** Summary values read or decompressed per driver call. */
 const readChunk = 2000
@@ -99,7 +99,8 @@ export interface ListedSummaries {
 /**
  * Writing and reading summaries over a driver (the core adds the fallback to full records).
  * Decoded summaries are cached by their exact stored bytes, like full records (decode.ts), in a
- * cache of their own: `summaryCacheFactor` × the driver's decoded-record entries, since a batch
+ * cache of their own: `summaryCacheFactor` × the driver's decoded-record entries (16,384 on Redis,
+ * about 12 MB when full), since a batch
  * lists several times more (package, advisory) pairs than it matches advisories, and a decoded
  * summary is a fraction of a record.
  */
@@ -109,18 +110,24 @@ export const makeSummaryStore = (driver: StoreDriver, compression: CompressionSh
 
   /**
    * The compressed summaries of each advisory of a write chunk, one per index suffix, in order;
-   * none for an advisory naming more than `maxSummariesPerAdvisory` packages.
+   * none for an advisory naming more than `maxSummariesPerAdvisory` packages. Each distinct text is
+   * compressed once and its bytes shared by every suffix it is stored under: an entry applies under
+   * several suffixes of one advisory (`Debian:11` and its base `Debian`, ...), so the corpus's
+   * 148,416 summaries are 84,346 distinct texts, and a zstd call costs ~20 µs whatever its size.
    */
   const compress = (chunk: ReadonlyArray<PreparedAdvisory>) =>
     Effect.gen(function*() {
+      const distinct = new Map<string, number>()
       const texts: Array<Uint8Array> = []
-      const summarized = (p: PreparedAdvisory) => p.suffixes.length <= maxSummariesPerAdvisory
-      for (const p of chunk) {
-        if (summarized(p)) for (const text of summaryTexts(p.advisory, p.suffixes)) texts.push(textEncoder.encode(text))
-      }
+      const slots = chunk.map((p) =>
+        p.suffixes.length > maxSummariesPerAdvisory ? [] : summaryTexts(p.advisory, p.suffixes).map((text) => {
+          let slot = distinct.get(text)
+          if (slot === undefined) distinct.set(text, slot = texts.push(textEncoder.encode(text)) - 1)
+          return slot
+        })
+      )
       const values = yield* compression.compressAll(texts)
-      let next = 0
-      return chunk.map((p) => (summarized(p) ? values.slice(next, next += p.suffixes.length) : []))
+      return slots.map((advisorySlots) => advisorySlots.map((slot) => values[slot]!))
     })
 
   /** The summaries of the ids listed under each of `suffixes` (members in `memberLists`, same order). */
@@ -135,29 +142,33 @@ export const makeSummaryStore = (driver: StoreDriver, compression: CompressionSh
         }
       }
       const decoded: Array<Advisory | undefined> = new Array(pairKeys.length)
+      cache.startBatch()
       const now = yield* Clock.currentTimeMillis
-      for (let start = 0; start < pairKeys.length; start += readChunk) {
-        const chunkKeys = pairKeys.slice(start, start + readChunk)
-        const values = yield* driver.getValues(operation, chunkKeys, now)
-        const misses: Array<number> = []
-        for (let i = 0; i < values.length; i++) {
-          const value = values[i]
-          if (value === undefined) continue
-          const hit = cache.get(chunkKeys[i]!, value)
-          if (hit === undefined) misses.push(i)
-          else decoded[start + i] = hit
-        }
-        if (misses.length === 0) continue
-        const raws = yield* compression.decompressAll(misses.map((i) => values[i]!))
-        for (let m = 0; m < misses.length; m++) {
-          const i = misses[m]!
-          const raw = raws[m]!
-          const summary = Either.isRight(raw) ? summaryFromBytes(pairIds[start + i]!, raw.right) : undefined
-          if (summary === undefined) continue
-          decoded[start + i] = summary
-          cache.set(chunkKeys[i]!, driver.volatileReads ? Uint8Array.from(values[i]!) : values[i]!, summary)
-        }
-      }
+      // Two chunks in flight, as for full records (core.ts `readChunks`).
+      yield* Effect.forEach(Array.from({ length: Math.ceil(pairKeys.length / readChunk) }, (_, c) => c), (c) =>
+        Effect.gen(function*() {
+          const start = c * readChunk
+          const chunkKeys = pairKeys.slice(start, start + readChunk)
+          const values = yield* driver.getValues(operation, chunkKeys, now)
+          const misses: Array<number> = []
+          for (let i = 0; i < values.length; i++) {
+            const value = values[i]
+            if (value === undefined) continue
+            const hit = cache.get(chunkKeys[i]!, value)
+            if (hit === undefined) misses.push(i)
+            else decoded[start + i] = hit
+          }
+          if (misses.length === 0) return
+          const raws = yield* compression.decompressAll(misses.map((i) => values[i]!))
+          for (let m = 0; m < misses.length; m++) {
+            const i = misses[m]!
+            const raw = raws[m]!
+            const summary = Either.isRight(raw) ? summaryFromBytes(pairIds[start + i]!, raw.right) : undefined
+            if (summary === undefined) continue
+            decoded[start + i] = summary
+            if (cache.admits(chunkKeys[i]!)) cache.set(chunkKeys[i]!, driver.volatileReads ? Uint8Array.from(values[i]!) : values[i]!, summary)
+          }
+        }), { concurrency: 2, discard: true })
       const listed: Array<ListedSummaries> = []
       let pair = 0
       for (let s = 0; s < suffixes.length; s++) {
