@@ -75,8 +75,20 @@ const rangeText = (affected: Affected): ReadonlyArray<string> => {
  * @since 0.1.0
  * @category Matching
  */
-export const entriesFor = (advisory: Advisory, key: PackageKey.PackageKey): ReadonlyArray<Affected> =>
-  (advisory.affected ?? []).filter((a) => a.package !== undefined && PackageKey.same(a.package, key))
+export const entriesFor = (advisory: Advisory, key: PackageKey.PackageKey): ReadonlyArray<Affected> => {
+  const last = entriesAsked.get(advisory)
+  if (last !== undefined && last.ecosystem === key.ecosystem && last.name === key.name) return last.entries
+  const entries = (advisory.affected ?? []).filter((a) => a.package !== undefined && PackageKey.same(a.package, key))
+  entriesAsked.set(advisory, { ecosystem: key.ecosystem, name: key.name, entries })
+  return entries
+}
+
+// A scan asks for the same (advisory, package) entries for the finding and again per remediation
+// step; the last answer per advisory is kept, weakly (advisories are never mutated after decoding).
+const entriesAsked = new WeakMap<
+  Advisory,
+  { readonly ecosystem: string; readonly name: string; readonly entries: ReadonlyArray<Affected> }
+>()
 
 /**
  * Versions sorted ascending in the ecosystem's ordering; when one does not parse (or the ecosystem

@@ -156,7 +156,7 @@ export interface Options {
 const decodeReport = Schema.decodeUnknownEither(ComponentReport)
 
 const parsePurl = (coordinates: string): Option.Option<Purl.Purl> =>
-  Effect.runSync(Effect.option(Purl.parse(coordinates)))
+  Either.getRight(Purl.parseEither(coordinates))
 
 /** Decodes one response (an array of reports); entries that fail are reported, not dropped. */
 const decodeResponse = (

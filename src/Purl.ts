@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { PackageURL } from "packageurl-js"
 import { InvalidInput } from "./Errors.js"
 import { maxIdentifierLength } from "./internal/identifier.js"
@@ -58,31 +58,38 @@ const fullName = (type: string, namespace: string | undefined, name: string): st
 }
 
 /**
+ * `parse` as a plain value, for loops over many PURLs (an SBOM's components): no effect per PURL.
+ *
+ * @since 0.3.0
+ * @category Constructors
+ */
+export const parseEither = (purl: string): Either.Either<Purl, InvalidInput> => {
+  if (purl.length > maxIdentifierLength) {
+    return Either.left(InvalidInput.of("purl", purl, `longer than ${maxIdentifierLength} characters`))
+  }
+  try {
+    const parsed = PackageURL.fromString(purl.trim())
+    return Either.right({
+      canonical: parsed.toString(),
+      type: parsed.type,
+      namespace: parsed.namespace ?? undefined,
+      name: parsed.name,
+      version: parsed.version ?? undefined,
+      qualifiers: (parsed.qualifiers as Record<string, string> | undefined | null) ?? undefined,
+      subpath: parsed.subpath ?? undefined
+    })
+  } catch (error) {
+    return Either.left(InvalidInput.of("purl", purl, error instanceof Error ? error.message : String(error)))
+  }
+}
+
+/**
  * Parses and canonicalizes a PURL; a malformed one fails with `InvalidInput` naming it.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const parse = (purl: string): Effect.Effect<Purl, InvalidInput> =>
-  Effect.suspend(() => {
-    if (purl.length > maxIdentifierLength) {
-      return Effect.fail(InvalidInput.of("purl", purl, `longer than ${maxIdentifierLength} characters`))
-    }
-    try {
-      const parsed = PackageURL.fromString(purl.trim())
-      return Effect.succeed<Purl>({
-        canonical: parsed.toString(),
-        type: parsed.type,
-        namespace: parsed.namespace ?? undefined,
-        name: parsed.name,
-        version: parsed.version ?? undefined,
-        qualifiers: (parsed.qualifiers as Record<string, string> | undefined | null) ?? undefined,
-        subpath: parsed.subpath ?? undefined
-      })
-    } catch (error) {
-      return Effect.fail(InvalidInput.of("purl", purl, error instanceof Error ? error.message : String(error)))
-    }
-  })
+export const parse = (purl: string): Effect.Effect<Purl, InvalidInput> => Effect.suspend(() => parseEither(purl))
 
 /**
  * The canonical string of a PURL.

@@ -10,8 +10,10 @@
  * @since 0.1.0
  */
 import type { Advisory } from "./Advisory.js"
-import { entriesFor, sortVersions } from "./Finding.js"
+import { entriesFor } from "./Finding.js"
 import type * as PackageKey from "./PackageKey.js"
+import { schemeFor } from "./internal/versions/registry.js"
+import { parseWith } from "./internal/versions/scheme.js"
 import * as Versions from "./Versions.js"
 
 /**
@@ -31,43 +33,58 @@ export type DependencyRemediation =
   | { readonly _tag: "NoFix"; readonly unfixed: ReadonlyArray<string> }
   | { readonly _tag: "Nothing" }
 
-const above = (ecosystem: string, candidate: string, installed: string): boolean => {
-  const order = Versions.compare(ecosystem, candidate, installed)
-  return order._tag === "Right" && order.right > 0
-}
-
-/** The fixed versions of the package's entries above `installed`, ascending (unplaceable ones left out). */
+/**
+ * The fixed versions of the package's entries above `installed`, ascending (unplaceable ones left
+ * out). Each version is parsed once (`parseWith` remembers parses) and compared on its key, rather
+ * than through `Versions.compare`/`Versions.sort`, which re-check and wrap every answer; the order
+ * is theirs (the same scheme, a stable sort).
+ */
 const candidates = (
   advisories: ReadonlyArray<Advisory>,
   key: PackageKey.PackageKey,
   ecosystem: string,
   installed: string
 ): ReadonlyArray<string> => {
-  const fixed = new Set<string>()
+  const scheme = schemeFor(ecosystem)
+  if (scheme === undefined) return []
+  const base = parseWith(scheme, installed)
+  if (!base.ok) return []
+  const seen = new Set<string>()
+  const fixed: Array<{ readonly version: string; readonly key: unknown }> = []
   for (const advisory of advisories) {
     for (const entry of entriesFor(advisory, key)) {
       for (const version of Versions.fixedVersions(entry)) {
-        if (Versions.isValid(ecosystem, version) && above(ecosystem, version, installed)) fixed.add(version)
+        if (seen.has(version)) continue
+        const parsed = parseWith(scheme, version)
+        if (parsed.ok && scheme.compare(parsed.value, base.value) > 0) {
+          seen.add(version)
+          fixed.push({ version, key: parsed.value })
+        }
       }
     }
   }
-  return sortVersions(ecosystem, Array.from(fixed))
+  if (fixed.length > 1) fixed.sort((x, y) => scheme.compare(x.key, y.key))
+  return fixed.map((f) => f.version)
 }
 
 /**
  * Verdicts already computed, per advisory object: a scan asks the same (advisory, package,
- * version) questions for each finding's `nearestFix` and again in `forDependency`, and
- * `advisoryAffects` re-reads every range each time. Weakly held, so a verdict lives as long as
- * the advisory object it is about (and an advisory is never mutated after decoding).
+ * version) questions for each finding's `nearestFix` and again in `forDependency`. Weakly held,
+ * so a verdict lives as long as the advisory object it is about (and an advisory is never mutated
+ * after decoding); only the last package asked about is kept per advisory (a scan asks about one).
  */
-const verdicts = new WeakMap<Advisory, Map<string, boolean>>()
+const verdicts = new WeakMap<
+  Advisory,
+  { readonly ecosystem: string; readonly name: string; readonly clears: Map<string, boolean> }
+>()
 
 const clears = (advisory: Advisory, key: PackageKey.PackageKey, version: string): boolean => {
   let known = verdicts.get(advisory)
-  if (known === undefined) verdicts.set(advisory, known = new Map())
-  const question = `${key.ecosystem}\u0000${key.name}\u0000${version}`
-  let verdict = known.get(question)
-  if (verdict === undefined) known.set(question, verdict = !Versions.advisoryAffects(advisory, key, version).affected)
+  if (known === undefined || known.ecosystem !== key.ecosystem || known.name !== key.name) {
+    verdicts.set(advisory, known = { ecosystem: key.ecosystem, name: key.name, clears: new Map() })
+  }
+  let verdict = known.clears.get(version)
+  if (verdict === undefined) known.clears.set(version, verdict = !Versions.advisoryAffects(advisory, key, version).affected)
   return verdict
 }
 

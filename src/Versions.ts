@@ -301,14 +301,21 @@ export const normalizeTag = (tag: string): string => normalizeGitTag(tag)
  * @since 0.1.0
  * @category Matching
  */
-export const fixedVersions = (affected: Affected): ReadonlyArray<string> =>
-  Array.from(
-    new Set(
-      (affected.ranges ?? [])
-        .filter((range) => range.type !== "GIT")
-        .flatMap((range) => range.events.flatMap((event) => (event.fixed === undefined ? [] : [event.fixed])))
-    )
-  )
+export const fixedVersions = (affected: Affected): ReadonlyArray<string> => {
+  let fixed = fixedOf.get(affected)
+  if (fixed === undefined) {
+    const found = new Set<string>()
+    for (const range of affected.ranges ?? []) {
+      if (range.type === "GIT") continue
+      for (const event of range.events) if (event.fixed !== undefined) found.add(event.fixed)
+    }
+    fixedOf.set(affected, fixed = Array.from(found))
+  }
+  return fixed
+}
+
+// Asked per finding and again per remediation step; an entry is never mutated after decoding.
+const fixedOf = new WeakMap<Affected, ReadonlyArray<string>>()
 
 /**
  * The canonical base ecosystem used to pick an ordering (`Debian:11` → `debian`, `crates.io` →

@@ -98,4 +98,26 @@ describe("Remediation", () => {
     expect(plan("npm", "a", "2.0.0", [advisory("C", "npm", "a", ["0", "1.0.0"], ["1.5.0"])]).dependency).toEqual({ _tag: "NoFix", unfixed: ["C"] })
     expect(Remediation.forDependency([], PackageKey.unsafeMake("npm", "a"), "npm", "1.0.0")).toEqual({ _tag: "Nothing" })
   })
+
+  it("another advisory's fix can clear one that publishes none (last_affected); answers do not leak between packages", () => {
+    const lastAffected = {
+      id: "L",
+      modified: "2024-01-01T00:00:00Z",
+      affected: [
+        { package: { ecosystem: "npm", name: "a" }, ranges: [{ type: "SEMVER", events: [{ introduced: "0" }, { last_affected: "1.4.0" }] }] },
+        { package: { ecosystem: "npm", name: "b" }, ranges: [{ type: "SEMVER", events: [{ introduced: "0" }, { fixed: "1.2.0" }] }] }
+      ]
+    } as Advisory
+    const fixed = advisory("F", "npm", "a", ["0", "1.5.0"])
+    // The only candidate is F's 1.5.0, and it is above L's last affected version.
+    expect(plan("npm", "a", "1.0.0", [lastAffected, fixed])).toEqual({
+      nearest: [null, "1.5.0"],
+      dependency: { _tag: "Upgrade", version: "1.5.0" }
+    })
+    // The same advisory object asked about another of its packages: that package's own fix.
+    expect(plan("npm", "b", "1.0.0", [lastAffected])).toEqual({ nearest: ["1.2.0"], dependency: { _tag: "Upgrade", version: "1.2.0" } })
+    expect(plan("npm", "a", "1.0.0", [lastAffected])).toEqual({ nearest: [null], dependency: { _tag: "NoFix", unfixed: ["L"] } })
+    // An installed version the ordering rejects has no candidate fixes.
+    expect(plan("npm", "a", "not-a-version", [fixed]).dependency).toEqual({ _tag: "NoFix", unfixed: ["F"] })
+  })
 })

@@ -6,7 +6,7 @@
  * readable), in a PURL list it fails the file (a list is nothing but PURLs). A PURL list may also hold
  * `git+<repository URL>@<tag or commit>` lines (git repository queries).
  */
-import { Effect, Either } from "effect"
+import { Either } from "effect"
 import * as Purl from "../../Purl.js"
 import { Collector, fail, isRecord, type Parsed, splitLines, str } from "./common.js"
 import { readJson } from "./structured.js"
@@ -15,7 +15,7 @@ import { readXml, textOf } from "./xml.js"
 type PurlOutcome = { readonly purl: Purl.Purl } | { readonly error: string }
 
 const readPurl = (text: string): PurlOutcome =>
-  Either.match(Effect.runSync(Effect.either(Purl.parse(text))), {
+  Either.match(Purl.parseEither(text), {
     onLeft: (e) => ({ error: e.detail }),
     onRight: (purl) => ({ purl })
   })

@@ -15,13 +15,99 @@ type Kind = "introduced" | "fixed" | "last_affected" | "limit"
 const kinds: ReadonlyArray<Kind> = ["introduced", "fixed", "last_affected", "limit"]
 
 /** Every (kind, value) of the events; an (invalid) event with several keys counts once per key. */
-const flatEvents = (events: ReadonlyArray<Event>): Array<{ readonly kind: Kind; readonly value: string }> =>
-  events.flatMap((event) => kinds.flatMap((kind) => (event[kind] === undefined ? [] : [{ kind, value: event[kind]! }])))
+const flatEvents = (events: ReadonlyArray<Event>): Array<{ readonly kind: Kind; readonly value: string }> => {
+  const all: Array<{ readonly kind: Kind; readonly value: string }> = []
+  for (const event of events) {
+    for (const kind of kinds) {
+      const value = event[kind]
+      if (value !== undefined) all.push({ kind, value })
+    }
+  }
+  return all
+}
 
 type RangeResult = boolean | MatchIssue
 
 const isSentinel = (e: { readonly kind: Kind; readonly value: string }): boolean =>
   (e.kind === "introduced" && e.value === "0") || (e.kind === "limit" && e.value === "*")
+
+type Flat = { readonly kind: Kind; readonly value: string }
+type Unknown = ReadonlyArray<{ readonly value: string; readonly reason: string }>
+
+/** What an evaluation needs of a range's events in one ordering, whatever the queried version. */
+interface Ordered {
+  readonly scheme: AnyScheme
+  /** Parsed `limit` values, when the limits bound the range (some limit and none is `*`). */
+  readonly limits: ReadonlyArray<unknown> | undefined
+  /** Parsed `introduced`/`fixed`/`last_affected` events, sorted (stable; `introduced: "0"` first). */
+  readonly known: ReadonlyArray<{ readonly kind: Kind; readonly key: unknown; readonly zero: boolean }>
+  /** Values the ordering rejects, per kind, in document order. */
+  readonly unknown: ReadonlyMap<Kind, Unknown>
+}
+
+/** The events of a range, flattened once; `ordered` is filled on the first evaluation that needs it. */
+interface Prepared {
+  readonly all: ReadonlyArray<Flat>
+  readonly sentinelsOnly: boolean
+  readonly introduced: boolean
+  ordered: Ordered | undefined
+}
+
+// An advisory is evaluated many times (each dependency of a package, then each candidate fix in
+// remediation); flattening, parsing and sorting its events each time was most of the matching
+// cost. Events are never mutated after decoding, so the preparation is kept per events array,
+// weakly: it lives as long as the advisory does.
+const prepared = new WeakMap<ReadonlyArray<Event>, Prepared>()
+
+const prepare = (events: ReadonlyArray<Event>): Prepared => {
+  let found = prepared.get(events)
+  if (found === undefined) {
+    const all = flatEvents(events)
+    found = {
+      all,
+      sentinelsOnly: all.every(isSentinel),
+      introduced: all.some((e) => e.kind === "introduced"),
+      ordered: undefined
+    }
+    prepared.set(events, found)
+  }
+  return found
+}
+
+const order = (all: ReadonlyArray<Flat>, scheme: AnyScheme): Ordered => {
+  const unknown = new Map<Kind, Array<{ value: string; reason: string }>>()
+  const parse = (e: Flat) => {
+    const parsed = parseWith(scheme, e.value)
+    if (!parsed.ok) {
+      const list = unknown.get(e.kind)
+      if (list === undefined) unknown.set(e.kind, [{ value: e.value, reason: parsed.reason }])
+      else list.push({ value: e.value, reason: parsed.reason })
+    }
+    return parsed
+  }
+  const limitEvents = all.filter((e) => e.kind === "limit")
+  let limits: Array<unknown> | undefined
+  if (limitEvents.length > 0 && !limitEvents.some((e) => e.value === "*")) {
+    limits = []
+    for (const limit of limitEvents) {
+      const parsed = parse(limit)
+      if (parsed.ok) limits.push(parsed.value)
+    }
+  }
+  const known: Array<{ readonly kind: Kind; readonly key: unknown; readonly zero: boolean }> = []
+  for (const e of all) {
+    if (e.kind === "limit") continue
+    if (e.kind === "introduced" && e.value === "0") {
+      known.push({ kind: e.kind, key: undefined, zero: true })
+      continue
+    }
+    const parsed = parse(e)
+    if (parsed.ok) known.push({ kind: e.kind, key: parsed.value, zero: false })
+  }
+  // Array.prototype.sort is stable: equal versions keep their document order.
+  known.sort((x, y) => (x.zero || y.zero ? Number(y.zero) - Number(x.zero) : scheme.compare(x.key, y.key)))
+  return { scheme, limits, known, unknown }
+}
 
 /**
  * OSV's evaluation for one SEMVER/ECOSYSTEM range, made total: an unparseable value is "unknown",
@@ -37,12 +123,8 @@ const evaluateOrdered = (
   scheme: AnyScheme | undefined,
   ecosystem: string
 ): RangeResult => {
-  const all = flatEvents(events)
-  const limits = all.filter((e) => e.kind === "limit")
-  const timeline = all.filter((e) => e.kind !== "limit")
-  if (all.every(isSentinel)) {
-    return timeline.some((e) => e.kind === "introduced")
-  }
+  const range = prepare(events)
+  if (range.sentinelsOnly) return range.introduced
   if (scheme === undefined) {
     return { _tag: "NoOrdering", range: index, ecosystem, message: `no version ordering for ecosystem ${JSON.stringify(ecosystem)}` }
   }
@@ -57,37 +139,22 @@ const evaluateOrdered = (
   const target = parseWith(scheme, version)
   if (!target.ok) return issue("version", [version], target.reason)
   const v = target.value
-  const unknown = new Map<Kind, Array<{ value: string; reason: string }>>()
-  const parse = (e: { readonly kind: Kind; readonly value: string }) => {
-    const parsed = parseWith(scheme, e.value)
-    if (!parsed.ok) unknown.set(e.kind, [...(unknown.get(e.kind) ?? []), { value: e.value, reason: parsed.reason }])
-    return parsed
-  }
+  let ordered = range.ordered
+  if (ordered === undefined || ordered.scheme !== scheme) range.ordered = ordered = order(range.all, scheme)
+  const { known, limits, unknown } = ordered
   const unknownIssue = (kindsToReport: ReadonlyArray<Kind>): MatchIssue => {
     const bad = kindsToReport.flatMap((k) => (unknown.get(k) ?? []).map((u) => ({ kind: k, ...u })))
     return issue(bad[0].kind, bad.map((b) => b.value), bad[0].reason)
   }
 
-  if (limits.length > 0 && !limits.some((e) => e.value === "*")) {
+  if (limits !== undefined) {
     let before = false
     for (const limit of limits) {
-      const parsed = parse(limit)
-      if (parsed.ok && scheme.compare(v, parsed.value) < 0) before = true
+      if (scheme.compare(v, limit) < 0) before = true
     }
     if (!before) return unknown.has("limit") ? unknownIssue(["limit"]) : false
   }
 
-  const known: Array<{ readonly kind: Kind; readonly key: unknown; readonly zero: boolean }> = []
-  for (const e of timeline) {
-    if (e.kind === "introduced" && e.value === "0") {
-      known.push({ kind: e.kind, key: undefined, zero: true })
-      continue
-    }
-    const parsed = parse(e)
-    if (parsed.ok) known.push({ kind: e.kind, key: parsed.value, zero: false })
-  }
-  // Array.prototype.sort is stable: equal versions keep their document order.
-  known.sort((x, y) => (x.zero || y.zero ? Number(y.zero) - Number(x.zero) : scheme.compare(x.key, y.key)))
   let vulnerable = false
   for (const e of known) {
     const c = e.zero ? 1 : scheme.compare(v, e.key)
@@ -108,7 +175,7 @@ export const commitLike = /^[0-9a-f]{7,64}$/
 /** A `GIT` range without the commit graph: only listed `introduced`/`last_affected` commits match. */
 const evaluateGit = (index: number, events: ReadonlyArray<Event>, version: string): RangeResult => {
   const target = version.trim().toLowerCase()
-  const all = flatEvents(events)
+  const all = prepare(events).all
   const listed = (ks: ReadonlyArray<Kind>) =>
     all.some((e) => ks.includes(e.kind) && e.value !== "0" && e.value.trim().toLowerCase() === target)
   if (listed(["introduced", "last_affected"])) return true

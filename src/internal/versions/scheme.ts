@@ -74,8 +74,32 @@ export const checkBasic = (version: string): string | undefined => {
   return undefined
 }
 
-/** Parses with a scheme after the checks every ordering shares (`checkBasic`). */
+/** How many parse results `parseWith` keeps per ordering before it starts over. */
+export const parseCacheLimit = 16_384
+
+// A scan compares the same few thousand strings (installed versions, range events, fixes) many
+// times over: matching, then remediation re-evaluating each fix. Parsing dominated (a PEP 440
+// parse is a 30-group regex). Keys are immutable once built (no `compare` mutates one), so a
+// parse can be shared. Bounded per ordering: when full the map is dropped and refilled, which keeps
+// memory fixed whatever the input and costs only re-parsing.
+const parsedBy = new WeakMap<AnyScheme, Map<string, Parsed<unknown>>>()
+
+/** How many parse results `parseWith` holds for a scheme now (for tests of the bound). */
+export const parseCacheSize = (scheme: AnyScheme): number => parsedBy.get(scheme)?.size ?? 0
+
+/**
+ * Parses with a scheme after the checks every ordering shares (`checkBasic`). Results (failures
+ * too) are remembered per scheme, at most `parseCacheLimit` of them.
+ */
 export const parseWith = (scheme: AnyScheme, version: string): Parsed<unknown> => {
-  const basic = checkBasic(version)
-  return basic === undefined ? scheme.parse(version) : { ok: false, reason: basic }
+  let cache = parsedBy.get(scheme)
+  if (cache === undefined) parsedBy.set(scheme, cache = new Map())
+  let parsed = cache.get(version)
+  if (parsed === undefined) {
+    const basic = checkBasic(version)
+    parsed = basic === undefined ? scheme.parse(version) : { ok: false, reason: basic }
+    if (cache.size >= parseCacheLimit) cache.clear()
+    cache.set(version, parsed)
+  }
+  return parsed
 }
