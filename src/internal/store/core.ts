@@ -694,6 +694,7 @@ export const makeStore = (
           summaryCompression
         },
         operationName("verify"), options?.repair === true).pipe(
+        readBatch,
         span("verify", { repair: options?.repair === true })
       )
   }
