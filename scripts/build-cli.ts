@@ -9,7 +9,8 @@
  * required at run time from the installed dependencies. The library (`dist/*.js`, built by tsc)
  * is not bundled: it stays one ES module per concept, tree-shakable by the consumer's bundler.
  *
- * Run: `npx tsx scripts/build-cli.ts [outdir]` (default `dist/bin`).
+ * Run: `npx tsx scripts/build-cli.ts [outdir] [--no-minify]` (default `dist/bin`; `--no-minify` for
+ * reading a profile).
  */
 import { build, transform } from "esbuild"
 import { isAscii } from "node:buffer"
@@ -36,7 +37,7 @@ export const mainChunkGlobal = "__vulneraMainChunk"
  * 3. the help texts at the width of a pipe (`vulnera-help.json`, rendered here by the CLI's own
  *    help code), which the entry serves without loading @effect/cli.
  */
-export const bundleCli = async (outdir: string): Promise<void> => {
+export const bundleCli = async (outdir: string, { minify = true }: { readonly minify?: boolean } = {}): Promise<void> => {
   mkdirSync(outdir, { recursive: true })
   for (const name of readdirSync(outdir)) {
     if (name.startsWith("vulnera")) rmSync(join(outdir, name), { force: true })
@@ -50,7 +51,7 @@ export const bundleCli = async (outdir: string): Promise<void> => {
     format: "esm",
     platform: "node",
     target: "node20",
-    minify: true,
+    minify,
     external: [...nativeExternals],
     entryNames: "vulnera-[name]-[hash]",
     chunkNames: "vulnera-[name]-[hash]",
@@ -71,7 +72,7 @@ export const bundleCli = async (outdir: string): Promise<void> => {
     const commonJs = await transform(file.text.replace(/^#!.*\n/, ""), {
       format: "cjs",
       target: "node20",
-      minifyWhitespace: true,
+      minifyWhitespace: minify,
       // `import("./chunk")` → `Promise.resolve().then(() => require("./chunk"))`: the loader's `require` serves chunks.
       supported: { "dynamic-import": false },
       // `import.meta.url` (new URL(..., import.meta.url), createRequire) as in the ES module.
@@ -79,7 +80,8 @@ export const bundleCli = async (outdir: string): Promise<void> => {
       banner: "var __vulneraImportMetaUrl=require(\"node:url\").pathToFileURL(__filename).href;",
       logLevel: "warning"
     })
-    if (!isAscii(Buffer.from(commonJs.code))) throw new Error(`${name} is not ASCII: the loader reads it as Latin-1`)
+    // Comments (kept only unminified) may not be; the loader decodes UTF-8 then, more slowly.
+    if (minify && !isAscii(Buffer.from(commonJs.code))) throw new Error(`${name} is not ASCII: the loader reads it as Latin-1`)
     writeFileSync(file.path, commonJs.code)
   }
   if (mainChunk === undefined) throw new Error("esbuild wrote no vulnera-main-*.cjs")
@@ -101,5 +103,6 @@ export const bundleCli = async (outdir: string): Promise<void> => {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await bundleCli(process.argv[2] ?? fileURLToPath(new URL("../dist/bin", import.meta.url)))
+  const [outdir] = process.argv.slice(2).filter((arg) => !arg.startsWith("--"))
+  await bundleCli(outdir ?? fileURLToPath(new URL("../dist/bin", import.meta.url)), { minify: !process.argv.includes("--no-minify") })
 }
