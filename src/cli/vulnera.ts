@@ -21,7 +21,6 @@
  * loaded through `./bundleLoader.ts` with a V8 code cache kept in the user's cache directory;
  * from source, `main.ts` is imported.
  */
-import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { loadBundle } from "./bundleLoader.js"
@@ -61,6 +60,8 @@ if (args.length === 1 && args[0] === "--version") {
 } else if (help !== undefined) {
   process.stdout.write(`${help.trimEnd()}\n`)
 } else if (args[0] === "sync" && !heapChosen && process.argv[1] !== undefined) {
+  // Imported here: child_process (with net, streams, dgram) is no cost the other commands should pay.
+  const { spawn } = await import("node:child_process")
   const child = spawn(process.execPath, [...process.execArgv, `${heapFlag}=${syncHeapMegabytes}`, process.argv[1], ...args], {
     stdio: "inherit"
   })
