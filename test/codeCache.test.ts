@@ -73,29 +73,31 @@ describe("the CLI's V8 code cache", { timeout: 120_000 }, () => {
       expect(report(second)).toEqual(expected)
     }))
 
-  it.effect("a corrupt or foreign cache file is rejected and replaced; the run is unaffected", () =>
+  it.effect("a corrupt, bit-flipped or foreign cache file is rejected and replaced; the run is unaffected", () =>
     Effect.gen(function*() {
       const home = freshHome()
       const expected = report(yield* scan(home))
       const dir = join(home, "vulnera-code-cache")
       const files = cacheFiles(home)
       const main = files.find((f) => f.startsWith("vulnera-main-"))!
-      const other = files.find((f) => !f.startsWith("vulnera-main-"))!
+      // The largest other file: one byte of its payload flipped, its headers intact (V8 checks no
+      // payload checksum in release builds; the loader's CRC-32 must catch it).
+      const flipped = files.filter((f) => f !== main).sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0]!
+      const other = files.find((f) => f !== main && f !== flipped)!
+      const bytes = readFileSync(join(dir, flipped))
+      bytes[Math.floor(bytes.length / 2)]! ^= 0xff
+      writeFileSync(join(dir, flipped), bytes)
+      writeFileSync(join(dir, other), readFileSync(join(dir, main))) // another file's cache: a foreign one
       writeFileSync(join(dir, main), "not a V8 code cache")
-      writeFileSync(join(dir, other), readFileSync(join(dir, main === other ? files[0]! : files.find((f) => f !== other)!)))
-      // The second file now holds another file's cache (or the garbage above): V8 must refuse both.
-      const mainName = main.slice(0, main.indexOf(".cjs") + 4)
-      const otherName = other.slice(0, other.indexOf(".cjs") + 4)
+      const nameOf = (file: string) => file.slice(0, file.indexOf(".cjs") + 4)
 
       const run = yield* scan(home)
-      expect(verdicts(run).get(mainName)).toBe("cache rejected")
-      expect(verdicts(run).get(otherName)).toBe("cache rejected")
-      expect(written(run).sort()).toEqual([join(dir, main), join(dir, other)].sort())
+      for (const file of [main, flipped, other]) expect(verdicts(run).get(nameOf(file)), file).toBe("cache rejected")
+      expect(written(run).sort()).toEqual([main, flipped, other].map((f) => join(dir, f)).sort())
       expect(report(run)).toEqual(expected)
 
       const after = yield* scan(home)
-      expect(verdicts(after).get(mainName)).toMatch(/^cache accepted/)
-      expect(verdicts(after).get(otherName)).toMatch(/^cache accepted/)
+      for (const file of [main, flipped, other]) expect(verdicts(after).get(nameOf(file)), file).toMatch(/^cache accepted/)
       expect(report(after)).toEqual(expected)
     }))
 
