@@ -1,9 +1,11 @@
 /**
  * Bundles the `vulnera` command line with esbuild into `dist/bin/` (part of `npm run build`, so
- * `npm pack` ships it): `vulnera.js`, the bin entry, tiny, plus one chunk with the rest of the CLI
- * that it loads with `import()` unless it can answer alone (`--version`). One bundle instead of the
- * ~1,000 files of the CLI and its dependencies is what makes a new process start fast: Node
- * resolves, reads and compiles one file instead of walking node_modules.
+ * `npm pack` ships it): `vulnera.js`, the bin entry, tiny, plus the rest of the CLI as minified
+ * CommonJS chunks (`vulnera-*.cjs`) that it loads through `src/cli/bundleLoader.ts` (with a V8
+ * code cache) unless it can answer alone (`--version`, `--help` at 80 columns), each command's
+ * handler only when that command runs. A bundle instead of the ~1,000 files of the CLI and its
+ * dependencies is what makes a new process start fast: Node resolves, reads and compiles a few
+ * files instead of walking node_modules.
  *
  * Native bindings stay external (they load `.node` files next to their own package); they are
  * required at run time from the installed dependencies. The library (`dist/*.js`, built by tsc)
@@ -23,7 +25,7 @@ import { prerenderedFile, prerenderedWidth } from "../src/cli/helpRequest.js"
 export const nativeExternals = ["@toondepauw/node-zstd", "@mongodb-js/zstd", "lmdb", "msgpackr-extract"] as const
 
 /** Set (by `define`) in the bundled entry to the main bundle file's name; undefined when run from source. */
-export const mainChunkGlobal = "__vulneraMainChunk"
+const mainChunkGlobal = "__vulneraMainChunk"
 
 /**
  * Bundles the command line into `outdir`, replacing what an earlier build left there (old chunks
