@@ -39,7 +39,11 @@ const staleMillis = 7 * 24 * 60 * 60 * 1000
 export const codeCacheDir = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
   if ((env.VULNERA__CLI__CODE_CACHE ?? "").trim().toLowerCase() === "off") return undefined
   const xdg = env.XDG_CACHE_HOME ?? ""
-  return join(isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "vulnera-code-cache")
+  try {
+    return join(isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "vulnera-code-cache")
+  } catch {
+    return undefined // no home directory (no HOME, no passwd entry): no cache
+  }
 }
 
 /** A bundle file once loaded: its compiled script, and where its cache goes when it has to be written. */
