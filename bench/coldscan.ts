@@ -18,7 +18,9 @@
  *    of the three scanned ecosystems, so they are covered), under the key prefix the CLI then
  *    reads (`VULNERA__STORE__KEY_PREFIX`);
  * 5. runs the four commands interleaved, N rounds after one unmeasured round, each under
- *    `/usr/bin/time -v` for its peak RSS, and compares medians;
+ *    `/usr/bin/time -v` for its peak RSS, and compares medians (`XDG_CACHE_HOME` is the scratch
+ *    directory: the unmeasured round writes the CLI's V8 code cache there, so the measured runs
+ *    are new processes with a warm code cache, as every run after a command's first);
  * 6. checks that vulnera and the peer agree on which dependencies are vulnerable, and prints
  *    every disagreement with what vulnera found.
  *

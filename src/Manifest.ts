@@ -13,18 +13,6 @@ import { basename, dirname, join } from "node:path"
 import { Effect } from "effect"
 import { ManifestError } from "./Errors.js"
 import { type Parsed, ParseFailure } from "./internal/manifests/common.js"
-import { parseNpmLock, parseBunLock, parsePnpmLock, parseYarnLock } from "./internal/manifests/javascript.js"
-import { parseCargoLock } from "./internal/manifests/rust.js"
-import { parseGoMod, parseGoSum } from "./internal/manifests/go.js"
-import { parseGemfileLock } from "./internal/manifests/ruby.js"
-import { parseComposerLock } from "./internal/manifests/php.js"
-import { parseNugetLock } from "./internal/manifests/dotnet.js"
-import { parsePubspecLock } from "./internal/manifests/dart.js"
-import { parseMixLock } from "./internal/manifests/elixir.js"
-import { parseGradleLockfile, parsePom } from "./internal/manifests/jvm.js"
-import { parsePdmLock, parsePipfileLock, parsePoetryLock, parsePylock, parseUvLock } from "./internal/manifests/python.js"
-import { parseRequirements } from "./internal/manifests/requirements.js"
-import { parseCycloneDxJson, parseCycloneDxXml, parsePurlList, parseSpdxJson } from "./internal/manifests/sbom.js"
 import { sanitize } from "./internal/sanitize.js"
 import { type Format, formats } from "./internal/manifests/formats.js"
 
@@ -147,31 +135,39 @@ export const formatOfContent = (text: string): Format | undefined => {
   return first !== undefined && (first.startsWith("pkg:") || first.startsWith("git+")) ? "purl" : undefined
 }
 
-const parsers: Record<Format, (text: string, file: string) => Parsed> = {
-  "npm": parseNpmLock,
-  "yarn": parseYarnLock,
-  "pnpm": parsePnpmLock,
-  "bun": parseBunLock,
-  "requirements": (text, file) => parseRequirements(text, file),
-  "pipenv": parsePipfileLock,
-  "poetry": parsePoetryLock,
-  "uv": parseUvLock,
-  "pdm": parsePdmLock,
-  "pylock": parsePylock,
-  "cargo": parseCargoLock,
-  "gomod": parseGoMod,
-  "gosum": parseGoSum,
-  "gemfile": parseGemfileLock,
-  "composer": parseComposerLock,
-  "maven": parsePom,
-  "gradle": parseGradleLockfile,
-  "nuget": parseNugetLock,
-  "pubspec": parsePubspecLock,
-  "mix": parseMixLock,
-  "cyclonedx-json": parseCycloneDxJson,
-  "cyclonedx-xml": parseCycloneDxXml,
-  "spdx-json": parseSpdxJson,
-  "purl": parsePurlList
+/** A format's parser: plain code over the text, throwing `ParseFailure`. */
+type Parser = (text: string, file: string) => Parsed
+
+/**
+ * Each format's parser, imported on first use (one module per ecosystem): a CycloneDX file loads
+ * neither the yarn, YAML-lockfile nor TOML-lockfile parsers, and a CLI scan of one format starts
+ * faster for it.
+ */
+const parsers: Record<Format, () => Promise<Parser>> = {
+  "npm": () => import("./internal/manifests/javascript.js").then((m) => m.parseNpmLock),
+  "yarn": () => import("./internal/manifests/javascript.js").then((m) => m.parseYarnLock),
+  "pnpm": () => import("./internal/manifests/javascript.js").then((m) => m.parsePnpmLock),
+  "bun": () => import("./internal/manifests/javascript.js").then((m) => m.parseBunLock),
+  "requirements": () => import("./internal/manifests/requirements.js").then((m) => m.parseRequirements),
+  "pipenv": () => import("./internal/manifests/python.js").then((m) => m.parsePipfileLock),
+  "poetry": () => import("./internal/manifests/python.js").then((m) => m.parsePoetryLock),
+  "uv": () => import("./internal/manifests/python.js").then((m) => m.parseUvLock),
+  "pdm": () => import("./internal/manifests/python.js").then((m) => m.parsePdmLock),
+  "pylock": () => import("./internal/manifests/python.js").then((m) => m.parsePylock),
+  "cargo": () => import("./internal/manifests/rust.js").then((m) => m.parseCargoLock),
+  "gomod": () => import("./internal/manifests/go.js").then((m) => m.parseGoMod),
+  "gosum": () => import("./internal/manifests/go.js").then((m) => m.parseGoSum),
+  "gemfile": () => import("./internal/manifests/ruby.js").then((m) => m.parseGemfileLock),
+  "composer": () => import("./internal/manifests/php.js").then((m) => m.parseComposerLock),
+  "maven": () => import("./internal/manifests/jvm.js").then((m) => m.parsePom),
+  "gradle": () => import("./internal/manifests/jvm.js").then((m) => m.parseGradleLockfile),
+  "nuget": () => import("./internal/manifests/dotnet.js").then((m) => m.parseNugetLock),
+  "pubspec": () => import("./internal/manifests/dart.js").then((m) => m.parsePubspecLock),
+  "mix": () => import("./internal/manifests/elixir.js").then((m) => m.parseMixLock),
+  "cyclonedx-json": () => import("./internal/manifests/sbom.js").then((m) => m.parseCycloneDxJson),
+  "cyclonedx-xml": () => import("./internal/manifests/sbom.js").then((m) => m.parseCycloneDxXml),
+  "spdx-json": () => import("./internal/manifests/sbom.js").then((m) => m.parseSpdxJson),
+  "purl": () => import("./internal/manifests/sbom.js").then((m) => m.parsePurlList)
 }
 
 const unsupported = (file: string) =>
@@ -204,8 +200,8 @@ export const parse = (text: string, fileName: string, options: ParseOptions = {}
   Effect.suspend(() => {
     const format = options.format ?? formatOfName(fileName) ?? formatOfContent(text)
     if (format === undefined) return Effect.fail(unsupported(fileName))
-    return Effect.try({
-      try: (): ManifestFile => ({ file: fileName, format, ...parsers[format](text.replace(/^\uFEFF/, ""), fileName) }),
+    return Effect.flatMap(Effect.promise(parsers[format]), (parser) => Effect.try({
+      try: (): ManifestFile => ({ file: fileName, format, ...parser(text.replace(/^\uFEFF/, ""), fileName) }),
       catch: (error) =>
         error instanceof ParseFailure
           ? new ManifestError({
@@ -215,7 +211,7 @@ export const parse = (text: string, fileName: string, options: ParseOptions = {}
             detail: sanitize(error.detail, 500)
           })
           : new ManifestError({ reason: "Invalid", file: sanitize(fileName), detail: sanitize(`cannot parse: ${String(error)}`, 500) })
-    })
+    }))
   }).pipe(Effect.withSpan("Manifest.parse", { attributes: { file: fileName } }))
 
 const readText = (path: string) =>

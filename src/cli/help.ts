@@ -4,12 +4,11 @@
  * "This setting is optional."), usage as `$ scan`, and never wraps. This renders the same
  * `HelpDoc`, drops those generated sentences (each option here has its own description), keeps
  * defaults as `Default: X`, starts with `usage: vulnera <command> …`, and wraps every paragraph
- * to the terminal width with its indentation, measuring with `string-width`.
+ * to the terminal width with its indentation, measuring with `string-width` (`visibleWidth`).
  */
 import { CliConfig, Command, HelpDoc, Usage } from "@effect/cli"
-import stringWidth from "string-width"
 import { helpWidth } from "./helpRequest.js"
-import { stripAnsi } from "./table.js"
+import { stripAnsi, visibleWidth } from "./table.js"
 
 const filler = [
   /^A true or false value\.$/,
@@ -24,7 +23,7 @@ const filler = [
 
 /** Wraps one line to `width` columns, continuing at the line's own indentation. */
 export const wrapLine = (line: string, width: number, hanging = 0): ReadonlyArray<string> => {
-  if (stringWidth(line) <= width) return [line]
+  if (visibleWidth(line) <= width) return [line]
   const indent = /^\s*/.exec(line)![0]
   const words = line.slice(indent.length).split(/ +/)
   const out: Array<string> = []
@@ -33,7 +32,7 @@ export const wrapLine = (line: string, width: number, hanging = 0): ReadonlyArra
   for (const word of words) {
     const start = current === indent || current === continuation
     const candidate = start ? current + word : `${current} ${word}`
-    if (!start && stringWidth(candidate) > width) {
+    if (!start && visibleWidth(candidate) > width) {
       out.push(current)
       current = continuation + word
     } else current = candidate

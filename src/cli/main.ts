@@ -5,9 +5,11 @@
  * outcome to an exit code and one-line message, and keeps library log output off stdout.
  */
 import { Command } from "@effect/cli"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel } from "effect"
 import { helpRequest, named, rootDescription, subcommands } from "./commandList.js"
 import { packageVersionFlag } from "./commands/query.js"
 import { type CliExit, ExitCode, fromCause, usage } from "./failure.js"
@@ -83,7 +85,9 @@ const program = Console.consoleWith((base) =>
   // Library warnings (e.g. "sync unit failed") repeat what the commands report; keep them off stdout.
   Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),
   Logger.withMinimumLogLevel(LogLevel.Error),
-  Effect.provide(NodeContext.layer)
+  // What @effect/cli needs (`CliApp.Environment`), not all of `NodeContext.layer`: its command
+  // executor and worker manager would load child_process and worker_threads into every run.
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
 )
 
 // runMain interrupts the program on both SIGINT and SIGTERM; remember which, for the exit code.

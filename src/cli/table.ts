@@ -8,7 +8,7 @@
  * Colors are used only when the stream is a terminal and `NO_COLOR` is unset
  * (https://no-color.org), so piped output and tests see plain text.
  */
-import stringWidth from "string-width"
+import { createRequire } from "node:module"
 import type { Severity } from "../Advisory.js"
 
 /** Whether `stream` gets colors. */
@@ -64,10 +64,26 @@ const ansi = /\u001b\[[0-9;]*[A-Za-z]/g
 /** The text without ANSI sequences. */
 export const stripAnsi = (text: string): string => text.replace(ansi, "")
 
-/** Printed width of a string in terminal columns (ANSI sequences take no room, wide characters two). */
-export const visibleWidth = (text: string): number => stringWidth(text)
+const printableAscii = /^[\x20-\x7e]*$/
+let stringWidth: ((text: string) => number) | undefined
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" })
+/**
+ * Printed width of a string in terminal columns (ANSI sequences take no room, wide characters
+ * two). Printable ASCII is its length; anything else is measured by `string-width`, loaded on the
+ * first such text: loading it builds Unicode property regexes (`\p{RGI_Emoji}`, about 50 ms of a
+ * cold start) that JSON output and plain ASCII tables never need. Bundled, `require` is esbuild's
+ * (the bundled module, evaluated on that first call); from source (tsx, an ES module) it is
+ * Node's (`require` of an ES module, Node >= 20.19).
+ */
+export const visibleWidth = (text: string): number => {
+  if (printableAscii.test(text)) return text.length
+  stringWidth ??= ((typeof require === "function" ? require("string-width") : createRequire(import.meta.url)("string-width")) as {
+    readonly default: (text: string) => number
+  }).default
+  return stringWidth(text)
+}
+
+let graphemes: Intl.Segmenter | undefined
 
 /** Cuts plain text to `width` columns, marking the cut with `…`, never inside a grapheme cluster. */
 export const truncate = (text: string, width: number): string => {
@@ -75,8 +91,9 @@ export const truncate = (text: string, width: number): string => {
   const room = width <= 1 ? width : width - 1
   let out = ""
   let used = 0
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" })
   for (const { segment } of graphemes.segment(text)) {
-    const w = stringWidth(segment)
+    const w = visibleWidth(segment)
     if (used + w > room) break
     out += segment
     used += w

@@ -16,11 +16,20 @@
  * `scripts/build-cli.ts` rendered at build time with the same code (`vulnera-help.json` next to
  * the bundle): no @effect/cli to load. A terminal of another width, or a run from source, goes
  * through `main.ts`, which renders them for that width.
+ *
+ * Bundled, the command line is CommonJS files (`vulnera-main-*.cjs` and the chunks it requires),
+ * loaded through `./bundleLoader.ts` with a V8 code cache kept in the user's cache directory;
+ * from source, `main.ts` is imported.
  */
-import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { loadBundle } from "./bundleLoader.js"
 import { helpTopic, helpWidth, prerenderedFile, prerenderedWidth } from "./helpRequest.js"
 import { version } from "./version.js"
+
+/** The main bundle file's name (`define`d by `scripts/build-cli.ts`); not defined in a run from source. */
+declare const __vulneraMainChunk: string | undefined
+const mainChunk = typeof __vulneraMainChunk === "string" ? __vulneraMainChunk : undefined
 
 /** V8 old space for `vulnera sync`, MB (what bench/sync.ts and bench/enrichment.ts measure as "capped"). */
 const syncHeapMegabytes = 128
@@ -51,6 +60,8 @@ if (args.length === 1 && args[0] === "--version") {
 } else if (help !== undefined) {
   process.stdout.write(`${help.trimEnd()}\n`)
 } else if (args[0] === "sync" && !heapChosen && process.argv[1] !== undefined) {
+  // Imported here: child_process (with net, streams, dgram) is no cost the other commands should pay.
+  const { spawn } = await import("node:child_process")
   const child = spawn(process.execPath, [...process.execArgv, `${heapFlag}=${syncHeapMegabytes}`, process.argv[1], ...args], {
     stdio: "inherit"
   })
@@ -65,6 +76,8 @@ if (args.length === 1 && args[0] === "--version") {
     process.stderr.write(`vulnera: cannot start the sync process: ${error.message}\n`)
     process.exitCode = 1
   })
+} else if (mainChunk !== undefined) {
+  loadBundle(fileURLToPath(new URL(".", import.meta.url)), mainChunk)
 } else {
   await import("./main.js")
 }
