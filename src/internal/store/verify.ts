@@ -158,13 +158,29 @@ export const verifyStore = (
       }
       for (const part of Arr.chunksOf(pairs, chunkSize)) {
         const values = yield* driver.getValues(operation, part.map((p) => p.key), now)
-        const present: Array<number> = []
-        for (let i = 0; i < values.length; i++) if (values[i] !== undefined) present.push(i)
-        const raws = yield* deps.summaryCompression.decompressAll(present.map((i) => values[i]!))
-        for (let p = 0; p < present.length; p++) {
-          const pair = part[present[p]!]!
-          const raw = raws[p]!
-          if (pair.expected === undefined || Either.isLeft(raw) || textOf(raw.right) !== pair.expected) stale.push(pair.key)
+        // Writes store one value for equal texts of an advisory: each distinct value is decompressed once.
+        const distinct = new Map<string, number>()
+        const slots: Array<number | undefined> = new Array(values.length)
+        const unique: Array<Uint8Array> = []
+        for (let i = 0; i < values.length; i++) {
+          const value = values[i]
+          if (value === undefined) continue
+          const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("latin1")
+          let slot = distinct.get(bytes)
+          if (slot === undefined) {
+            distinct.set(bytes, slot = unique.length)
+            unique.push(value)
+          }
+          slots[i] = slot
+        }
+        const raws = yield* deps.summaryCompression.decompressAll(unique)
+        const texts = raws.map((raw) => (Either.isRight(raw) ? textOf(raw.right) : undefined))
+        for (let i = 0; i < values.length; i++) {
+          const slot = slots[i]
+          if (slot === undefined) continue
+          const pair = part[i]!
+          const text = texts[slot]
+          if (pair.expected === undefined || text === undefined || text !== pair.expected) stale.push(pair.key)
         }
       }
     }
