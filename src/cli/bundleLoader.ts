@@ -10,7 +10,7 @@
  * Hand-written rather than `v8-compile-cache`: that package hooks `require` of CommonJS files in
  * `node_modules` and keeps one blob in the temporary directory, made with `produceCachedData`
  * when a file is compiled (top-level code only); here the files are ours, loaded by this code,
- * and the cache is made after the run and kept in the user's cache directory. ~100 lines.
+ * and the cache is made after the run and kept in the user's cache directory.
  *
  * Where: `$XDG_CACHE_HOME/vulnera-code-cache/` (else `~/.cache/vulnera-code-cache/`), never in a
  * store directory (the default LMDB store is `$XDG_CACHE_HOME/vulnera`). One file per bundle
@@ -24,11 +24,11 @@
 import { isAscii } from "node:buffer"
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
-import { homedir } from "node:os"
-import { dirname, isAbsolute, join } from "node:path"
+import { dirname, join } from "node:path"
 import { debuglog } from "node:util"
 import { Script } from "node:vm"
 import { crc32 } from "node:zlib"
+import { cacheRoot } from "./cacheRoot.js"
 
 const debug = debuglog("vulnera-code-cache")
 
@@ -38,9 +38,8 @@ const staleMillis = 7 * 24 * 60 * 60 * 1000
 /** The code cache directory, or `undefined` when it is turned off. */
 export const codeCacheDir = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
   if ((env.VULNERA__CLI__CODE_CACHE ?? "").trim().toLowerCase() === "off") return undefined
-  const xdg = env.XDG_CACHE_HOME ?? ""
   try {
-    return join(isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "vulnera-code-cache")
+    return join(cacheRoot(env.XDG_CACHE_HOME), "vulnera-code-cache")
   } catch {
     return undefined // no home directory (no HOME, no passwd entry): no cache
   }

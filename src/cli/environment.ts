@@ -9,7 +9,7 @@
 import { FileSystem } from "@effect/platform"
 import { Config, Effect, Layer, Option } from "effect"
 import * as Net from "node:net"
-import { homedir } from "node:os"
+import { cacheRoot } from "./cacheRoot.js"
 import { isAbsolute, join, relative, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type { ConfigurationError } from "../Errors.js"
@@ -54,7 +54,7 @@ const setting = (name: string): Effect.Effect<Option.Option<string>> =>
  */
 export const defaultStorePath: Effect.Effect<string> = Effect.map(
   setting("XDG_CACHE_HOME"),
-  (xdg) => join(Option.isSome(xdg) && isAbsolute(xdg.value) ? xdg.value : join(homedir(), ".cache"), "vulnera")
+  (xdg) => join(cacheRoot(Option.getOrUndefined(xdg)), "vulnera")
 )
 
 /** The store a command uses. */

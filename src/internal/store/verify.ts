@@ -100,33 +100,29 @@ export const verifyStore = (
       if (suffixes === undefined) gone.set(id, suffixes = new Set())
       return suffixes
     }
-    const presentKeys = (keyList: ReadonlyArray<string>) =>
+    /** Whether each id's data is stored. */
+    const present = (ids: ReadonlyArray<string>) =>
       Effect.map(
-        Effect.forEach(Arr.chunksOf(keyList, chunkSize), (chunk) => driver.exists(operation, chunk, now)),
+        Effect.forEach(Arr.chunksOf(ids, chunkSize), (chunk) => driver.exists(operation, chunk.map(keys.data), now)),
         (chunks) => chunks.flat()
       )
-    const present = (ids: ReadonlyArray<string>) => presentKeys(ids.map(keys.data))
 
     const seenSets = new Set<string>()
     let indexEntries = 0
     let danglingIndexEntries = 0
-    let missingSummaries = 0
-    /** Ids with stored data → the index suffixes listing it, and those whose summary of it is present. */
-    const listedUnder = new Map<string, { readonly all: Array<string>; readonly summarized: Array<string> }>()
+    /** Ids with stored data → the index suffixes listing them. */
+    const listedUnder = new Map<string, Array<string>>()
     yield* Stream.runForEach(driver.indexSuffixPages(operation), (page) =>
       Effect.forEach(page.filter((suffix) => !seenSets.has(suffix) && seenSets.add(suffix)), (suffix) =>
         Effect.gen(function*() {
           const ids = yield* driver.members(operation, keys.index(suffix))
           const exists = yield* present(ids)
-          const summarized = yield* presentKeys(ids.map((id) => keys.summary(suffix, id)))
           indexEntries += ids.length
           for (let i = 0; i < ids.length; i++) {
             if (exists[i]) {
-              let listed = listedUnder.get(ids[i]!)
-              if (listed === undefined) listedUnder.set(ids[i]!, listed = { all: [], summarized: [] })
-              listed.all.push(suffix)
-              if (summarized[i]) listed.summarized.push(suffix)
-              else missingSummaries++
+              const listed = listedUnder.get(ids[i]!)
+              if (listed === undefined) listedUnder.set(ids[i]!, [suffix])
+              else listed.push(suffix)
               continue
             }
             danglingIndexEntries++
@@ -134,7 +130,9 @@ export const verifyStore = (
           }
         }), { concurrency, discard: true }))
 
-    // Every indexed record read once; each summary compared with the one its record gives now.
+    // Every indexed record read once; each membership's summary read and compared with the one
+    // its record gives now (absent: counted as missing).
+    let missingSummaries = 0
     const stale: Array<string> = []
     const corrupt: Array<string> = []
     const corruptListings: Array<ReadonlyArray<string>> = []
@@ -144,12 +142,11 @@ export const verifyStore = (
       for (let r = 0; r < chunk.length; r++) {
         const id = chunk[r]!
         const record = records[r]
-        const listed = listedUnder.get(id)!
-        const suffixes = listed.summarized
+        const suffixes = listedUnder.get(id)!
         if (record === undefined) continue // gone since the walk: nothing to compare
         if (Either.isLeft(record)) {
           corrupt.push(id)
-          corruptListings.push(listed.all)
+          corruptListings.push(suffixes)
           continue
         }
         // An advisory naming too many packages gets no summaries: any present one is stale.
@@ -164,7 +161,10 @@ export const verifyStore = (
         const unique: Array<Uint8Array> = []
         for (let i = 0; i < values.length; i++) {
           const value = values[i]
-          if (value === undefined) continue
+          if (value === undefined) {
+            missingSummaries++
+            continue
+          }
           const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("latin1")
           let slot = distinct.get(bytes)
           if (slot === undefined) {
