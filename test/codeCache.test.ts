@@ -115,4 +115,16 @@ describe("the CLI's V8 code cache", { timeout: 120_000 }, () => {
       }
       expect(statSync(join(home, "vulnera-code-cache")).isFile()).toBe(true)
     }))
+
+  it.effect("VULNERA__CLI__CODE_CACHE other than on/off is a configuration error naming it (exit 2), not a silent default", () =>
+    Effect.gen(function*() {
+      const home = freshHome()
+      const typo = yield* scan(home, { VULNERA__CLI__CODE_CACHE: "of" })
+      expect(typo.code).toBe(2)
+      expect(typo.stdout).toBe("")
+      expect(typo.stderr).toContain("vulnera: configuration: VULNERA__CLI__CODE_CACHE must be \"on\" or \"off\" (got \"of\")")
+      expect(readdirSync(home)).toEqual([])
+      // Accepted spellings: any case, blanks around, empty for on.
+      for (const value of [" OFF ", "On", ""]) expect((yield* scan(freshHome(), { VULNERA__CLI__CODE_CACHE: value })).code).toBe(1)
+    }))
 })

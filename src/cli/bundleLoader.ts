@@ -35,9 +35,25 @@ const debug = debuglog("vulnera-code-cache")
 /** Cache files not used for this long are removed when a new one is written (other installs' leftovers). */
 const staleMillis = 7 * 24 * 60 * 60 * 1000
 
+/** The variable that turns the code cache off. */
+export const codeCacheVariable = "VULNERA__CLI__CODE_CACHE"
+
+/**
+ * Why the value of `VULNERA__CLI__CODE_CACHE` is not one it accepts (`on`, `off`, or unset/empty
+ * for on; any case, surrounding blanks ignored), or `undefined` when it is fine: a typo such as
+ * `of` must not leave the cache silently on.
+ */
+export const codeCacheSettingProblem = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
+  const value = env[codeCacheVariable]
+  const setting = (value ?? "").trim().toLowerCase()
+  return setting === "" || setting === "on" || setting === "off"
+    ? undefined
+    : `${codeCacheVariable} must be "on" or "off" (got ${JSON.stringify(value!.slice(0, 40))})`
+}
+
 /** The code cache directory, or `undefined` when it is turned off. */
 export const codeCacheDir = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
-  if ((env.VULNERA__CLI__CODE_CACHE ?? "").trim().toLowerCase() === "off") return undefined
+  if ((env[codeCacheVariable] ?? "").trim().toLowerCase() === "off") return undefined
   try {
     return join(cacheRoot(env.XDG_CACHE_HOME), "vulnera-code-cache")
   } catch {

@@ -23,7 +23,7 @@
  */
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { loadBundle } from "./bundleLoader.js"
+import { codeCacheSettingProblem, loadBundle } from "./bundleLoader.js"
 import { helpTopic, helpWidth, prerenderedFile, prerenderedWidth } from "./helpRequest.js"
 import { version } from "./version.js"
 
@@ -77,7 +77,13 @@ if (args.length === 1 && args[0] === "--version") {
     process.exitCode = 1
   })
 } else if (mainChunk !== undefined) {
-  loadBundle(fileURLToPath(new URL(".", import.meta.url)), mainChunk)
+  const problem = codeCacheSettingProblem()
+  if (problem === undefined) loadBundle(fileURLToPath(new URL(".", import.meta.url)), mainChunk)
+  else {
+    // What the CLI does with any bad configuration value: say which, exit 2 (failure.ts).
+    process.stderr.write(`vulnera: configuration: ${problem}\n`)
+    process.exitCode = 2
+  }
 } else {
   await import("./main.js")
 }
