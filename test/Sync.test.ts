@@ -278,9 +278,10 @@ describe("Sync over a store that goes away (real redis-server)", () => {
       const startKilling = Effect.flatMap(Effect.forkDaemon(killer), (fiber) => Deferred.succeed(killing, fiber))
       const source = faultyFeed(sample.slice(0, 3), Effect.asVoid(startKilling), sample.slice(3))
       const slowly = { ...source, fetch: (unit: string, since: Option.Option<Date>) => Stream.tap(source.fetch(unit, since), () => Effect.sleep("2 millis")) }
-      // The 25 kills can take 2-3 s on a loaded machine (each opens an admin connection); a batch
-      // hit by every kill until its retries run out (6 retries = 2.5 s of waits) fails the unit, as
-      // it should. Ten retries (7.7 s of waits) outlast the storm, so the sync must complete.
+      // Ten retries (7.7 s of waits) outlast the storm (25 kills take 2-3 s on a loaded machine).
+      // This test also caught a connection killed mid-write that ioredis kept calling "ready" with a
+      // dead socket (EPIPE, no 'close'): every retry failed at once until it ran out (about 1 run in
+      // 7); src/internal/redis/client.ts now closes and reopens such a connection.
       const stats = yield* Sync.syncUnit(store, slowly, "feed.main", { batchSize: 2 }).pipe(
         Effect.provide(Retry.layer({ maxRetries: 10, baseDelay: "100 millis", maxDelay: "1 second", jitter: false }))
       )

@@ -205,13 +205,38 @@ export const makeConnection = (
         client.once("ready", onReady)
         client.once("end", onEnd)
       })
+    /**
+     * Ready and its socket writable. A connection killed by the server in the middle of a write can
+     * stay "ready" with a dead socket (EPIPE, no 'close' seen by ioredis): every later command then
+     * fails at once with "Stream isn't writeable", and with reconnects off nothing would ever
+     * replace it. Such a connection is closed and opened again on the next call.
+     */
+    const usable = () => client.status === "ready" && client.stream?.writable !== false
+    /** Closes a dead "ready" connection and waits (at most a second) for ioredis to say it ended. */
+    const closeDead = (): Promise<void> =>
+      new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          client.off("end", done)
+          resolve()
+        }
+        const timer = setTimeout(done, 1_000)
+        client.once("end", done)
+        client.disconnect()
+        client.stream?.destroy() // `disconnect` only ends the stream, which a dead socket never finishes
+      })
     const connect = (): Promise<void> => {
-      if (client.status === "ready") return Promise.resolve()
+      if (usable()) return Promise.resolve()
       if (pending === undefined) {
         handshakeError = undefined
         socketError = undefined
         const connecting = client.status === "connecting" || client.status === "connect"
-        pending = (connecting ? whenReady() : client.connect()).finally(() => {
+        const attempt = connecting
+          ? whenReady()
+          : client.status === "ready"
+          ? closeDead().then(() => client.connect())
+          : client.connect()
+        pending = attempt.finally(() => {
           pending = undefined
         })
       }
@@ -226,7 +251,7 @@ export const makeConnection = (
 
     const ensureConnected = (operation: string): Effect.Effect<void, StoreError> =>
       Effect.suspend(() =>
-        client.status === "ready"
+        usable()
           ? Effect.void
           : Effect.tryPromise({ try: connect, catch: failure(operation) }).pipe(
             Effect.timeoutFail({
