@@ -116,8 +116,7 @@ const build = (options: Config.Config.Success<typeof settings>, tls: ConnectionO
     const compression = forBackend(base, "redis")
     const summaryCompression = forBackend(base, "summaries")
     const target = yield* parseRedisUrl(options.url, variables.url, tls)
-    const connection = yield* makeConnection(target, options)
-    defineAdvisoryScript(connection.client)
+    const connection = yield* makeConnection(target, options, defineAdvisoryScript)
     const driver = makeRedisDriver(connection, makeKeys(config.keyPrefix), {
       writeChunkSize: options.writeChunkSize,
       readChunkSize: options.readChunkSize,

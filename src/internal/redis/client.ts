@@ -126,9 +126,8 @@ export interface ConnectionSettings {
   readonly commandTimeoutMillis: number
 }
 
-/** One shared ioredis connection plus typed helpers. */
+/** One shared ioredis connection plus typed helpers (the client is replaced when it dies). */
 export interface RedisConnection {
-  readonly client: Redis
   readonly display: string
   /** Runs one command (connecting first when needed); failures become `StoreError`. */
   readonly run: <A>(operation: string, command: (client: Redis) => Promise<A>) => Effect.Effect<A, StoreError>
@@ -155,40 +154,51 @@ export interface RedisConnection {
  */
 export const makeConnection = (
   target: RedisTarget,
-  settings: ConnectionSettings
+  settings: ConnectionSettings,
+  /** Applied to every client the connection opens (it replaces a dead one): script definitions. */
+  setup: (client: Redis) => void = () => {}
 ) =>
   Effect.gen(function*() {
     let handshakeError: unknown
     // The last socket error (ECONNREFUSED, ENOTFOUND, a TLS failure): commands only see "Connection is closed".
     let socketError: unknown
-    const client = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const redis = new Redis({
-          ...target.options,
-          lazyConnect: true,
-          enableOfflineQueue: false,
-          enableReadyCheck: false,
-          maxRetriesPerRequest: 0,
-          autoResendUnfulfilledCommands: false,
-          retryStrategy: () => null,
-          connectTimeout: settings.connectTimeoutMillis,
-          commandTimeout: settings.commandTimeoutMillis
-        })
-        // Failures surface through the commands (without a listener ioredis would print them);
-        // a rejected AUTH is kept, because the commands only see the connection closing.
-        redis.on("error", (error) => {
-          if (error instanceof ReplyError) handshakeError = error
-          else socketError = error
-        })
-        return redis
-      }),
-      (redis) =>
-        Effect.promise(async () => {
-          if (redis.status === "ready") {
-            await Promise.race([redis.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000))])
-          }
-          redis.disconnect()
-        })
+    /** A new (unconnected) client, with the `setup` every client gets (script definitions). */
+    const open = (): Redis => {
+      const redis = new Redis({
+        ...target.options,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        enableReadyCheck: false,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+        retryStrategy: () => null,
+        connectTimeout: settings.connectTimeoutMillis,
+        commandTimeout: settings.commandTimeoutMillis
+      })
+      // Failures surface through the commands (without a listener ioredis would print them);
+      // a rejected AUTH is kept, because the commands only see the connection closing.
+      redis.on("error", (error) => {
+        if (redis !== client) return // a replaced client's last words
+        if (error instanceof ReplyError) handshakeError = error
+        else socketError = error
+      })
+      setup(redis)
+      return redis
+    }
+    /** Drops a client without waiting for it (a dead socket never finishes closing). */
+    const drop = (redis: Redis) => {
+      redis.disconnect()
+      redis.stream?.destroy()
+    }
+    let client: Redis = open()
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        const redis = client
+        if (redis.status === "ready") {
+          await Promise.race([redis.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000))])
+        }
+        redis.disconnect()
+      })
     )
 
     let pending: Promise<void> | undefined
@@ -207,24 +217,12 @@ export const makeConnection = (
       })
     /**
      * Ready and its socket writable. A connection killed by the server in the middle of a write can
-     * stay "ready" with a dead socket (EPIPE, no 'close' seen by ioredis): every later command then
-     * fails at once with "Stream isn't writeable", and with reconnects off nothing would ever
-     * replace it. Such a connection is closed and opened again on the next call.
+     * stay "ready" with a dead socket (EPIPE, and no 'close' ever reaches ioredis, even after
+     * `disconnect` and destroying the socket): every later command then fails at once with "Stream
+     * isn't writeable", and `connect` refuses ("already connected"). Such a client is dropped and
+     * replaced by a new one on the next call.
      */
     const usable = () => client.status === "ready" && client.stream?.writable !== false
-    /** Closes a dead "ready" connection and waits (at most a second) for ioredis to say it ended. */
-    const closeDead = (): Promise<void> =>
-      new Promise((resolve) => {
-        const done = () => {
-          clearTimeout(timer)
-          client.off("end", done)
-          resolve()
-        }
-        const timer = setTimeout(done, 1_000)
-        client.once("end", done)
-        client.disconnect()
-        client.stream?.destroy() // `disconnect` only ends the stream, which a dead socket never finishes
-      })
     const connect = (): Promise<void> => {
       if (usable()) return Promise.resolve()
       if (pending === undefined) {
@@ -234,7 +232,7 @@ export const makeConnection = (
         const attempt = connecting
           ? whenReady()
           : client.status === "ready"
-          ? closeDead().then(() => client.connect())
+          ? (drop(client), client = open(), client.connect())
           : client.connect()
         pending = attempt.finally(() => {
           pending = undefined
@@ -295,5 +293,5 @@ export const makeConnection = (
         }
       )
 
-    return { client, display: target.display, run, pipeline, ensureConnected } satisfies RedisConnection
+    return { display: target.display, run, pipeline, ensureConnected } satisfies RedisConnection
   })
