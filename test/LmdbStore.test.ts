@@ -26,7 +26,8 @@ storeContract("LmdbStore", {
       Layer.provideMerge(Layer.effect(StoreTestKit, LmdbStore.TestKit), LmdbStore.layerWith({ path: freshDir() }, config))
     )),
   advanceTime: (millis) => TestClock.adjust(millis),
-  live: false
+  live: false,
+  summaryEncoding: "json"
 })
 
 const sample = loadSampleAdvisories()

@@ -84,6 +84,8 @@ export interface StoreContractOptions<E> {
   readonly advanceTime: (millis: number) => Effect.Effect<void>
   /** `true`: tests run with the real clock (`it.live`); `false`: with `TestClock` (`it.effect`). */
   readonly live: boolean
+  /** How the backend writes match summaries (its driver's `summaryEncoding`); default `zstd`. */
+  readonly summaryEncoding?: "zstd" | "json"
 }
 
 let prefixCounter = 0

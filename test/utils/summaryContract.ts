@@ -37,9 +37,16 @@ const versionsOf = (advisory: Advisory.Advisory): ReadonlyArray<string> => {
   return Array.from(found)
 }
 
+/** The JSON text of a stored summary value: zstd-compressed, or the text itself (it starts with `{`). */
+const storedText = (value: Uint8Array) =>
+  value[0] === 0x7b ? Effect.succeed(dec.decode(value)) : Effect.map(zstd.decompress(value), (raw) => dec.decode(raw))
+
 /** Registers the summary checks for one store. */
 export const summaryContract = <E>(name: string, options: StoreContractOptions<E>): void => {
   const test = options.live ? it.live : it.effect
+  const encoding = options.summaryEncoding ?? "zstd"
+  /** A stored value in the encoding this backend does not write. */
+  const otherEncoding = (text: string) => encoding === "json" ? zstd.compress(enc.encode(text)) : Effect.succeed(enc.encode(text))
   const sample = loadSampleAdvisories()
   const records = [...sample, ...loadQueryKindRecords().values()]
   const base = sampleById(sample, "GHSA-2j2x-2gpw-g8fm")
@@ -65,9 +72,10 @@ export const summaryContract = <E>(name: string, options: StoreContractOptions<E
           for (const advisory of records) {
             const suffixes = advisory.withdrawn === undefined ? Codec.indexSuffixes(advisory) : []
             for (const suffix of suffixes) {
-              const stored = yield* kit.readRaw(keys.summary(suffix, advisory.id))
-              const text = dec.decode(yield* zstd.decompress(Option.getOrThrow(stored)))
-              expect(JSON.parse(text)).toEqual(summaryOf(advisory, suffix))
+              const stored = Option.getOrThrow(yield* kit.readRaw(keys.summary(suffix, advisory.id)))
+              // Written as the backend says: JSON text, or a zstd frame (magic 0x28 b5 2f fd).
+              expect(stored[0]).toBe(encoding === "json" ? 0x7b : 0x28)
+              expect(JSON.parse(yield* storedText(stored))).toEqual(summaryOf(advisory, suffix))
             }
             for (const affected of advisory.affected ?? []) {
               if (affected.package !== undefined) {
@@ -102,7 +110,7 @@ export const summaryContract = <E>(name: string, options: StoreContractOptions<E
           const queries = [["Debian:11", "ct-dedup-a"], ["Debian", "ct-dedup-a"], ["Debian:12", "ct-dedup-b"], ["Debian", "ct-dedup-b"]] as const
           yield* store.upsertBatch([a], "osv")
           const stored = yield* Effect.forEach(queries, ([ecosystem, name]) => kit.readRaw(keys.summary(suffixOf(ecosystem, name), a.id)))
-          const texts = yield* Effect.forEach(stored, (value) => Effect.map(zstd.decompress(Option.getOrThrow(value)), (raw) => dec.decode(raw)))
+          const texts = yield* Effect.forEach(stored, (value) => storedText(Option.getOrThrow(value)))
           expect(texts[0]).toEqual(texts[1])
           expect(texts[2]).toEqual(texts[3])
           expect(texts[0]).not.toEqual(texts[2])
@@ -162,6 +170,31 @@ export const summaryContract = <E>(name: string, options: StoreContractOptions<E
           // A corrupt record behind a missing summary fails the package, naming the record's key.
           yield* kit.writeRaw(keys.data(c!.id), garbage)
           expect(yield* store.getSummariesByPackages(query)).toMatchObject([Either.left({ _tag: "CorruptEntry", key: keys.data(c!.id) })])
+        })))
+
+    test("a summary stored in the other encoding (JSON text or zstd) is read, and checked by verify, like its own", () =>
+      withStore({}, (store, keys, kit) =>
+        Effect.gen(function*() {
+          const suffix = suffixOf("npm", "ct-sum-encoding")
+          const a = variant(base, "GHSA-ct-sum-enc-1", [["npm", "ct-sum-encoding"]])
+          yield* store.upsertBatch([a], "osv")
+          const query = [{ ecosystem: "npm", name: "ct-sum-encoding" }]
+          const own = summaryOf(a, suffix)
+          // The same summary in the other encoding reads back the same.
+          yield* kit.writeRaw(keys.summary(suffix, a.id), yield* otherEncoding(JSON.stringify(own)))
+          expect(yield* store.getSummariesByPackages(query)).toEqual([Either.right([own])])
+          expect(yield* store.verify()).toMatchObject({ staleSummaries: 0, corruptRecords: [] })
+          // A different one is what is read (so it was decoded, not rebuilt from the record), and
+          // verify finds that it disagrees with the record.
+          const other = { id: a.id, affected: own.affected!.map((entry) => ({ ...entry, versions: ["9.9.9"] })) }
+          yield* kit.writeRaw(keys.summary(suffix, a.id), yield* otherEncoding(JSON.stringify(other)))
+          expect(yield* store.getSummariesByPackages(query)).toEqual([Either.right([other])])
+          expect(yield* store.verify()).toMatchObject({ staleSummaries: 1 })
+          // JSON text that is not a summary of this id is unreadable: rebuilt from the record.
+          yield* kit.writeRaw(keys.summary(suffix, a.id), enc.encode(JSON.stringify({ ...own, id: "GHSA-ct-sum-enc-2" })))
+          expect(yield* store.getSummariesByPackages(query)).toEqual([Either.right([own])])
+          yield* kit.writeRaw(keys.summary(suffix, a.id), enc.encode("{not json"))
+          expect(yield* store.getSummariesByPackages(query)).toEqual([Either.right([own])])
         })))
 
     test("verify finds summaries that disagree with a re-written record and unreadable records; repair deletes the summaries only", () =>

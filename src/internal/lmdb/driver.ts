@@ -189,6 +189,7 @@ export const makeLmdbDriver = (env: LmdbEnv, keys: StoreKeys, settings: LmdbDriv
     writeChunkSize: 256,
     decodedCacheEntries: 4096,
     volatileReads: false,
+    summaryEncoding: "json",
     healthTimeoutMillis: 1000,
     getValues: (operation, keyList, now) => attempt(operation, () => keyList.map((key) => live(key, now))),
     exists: (operation, keyList, now) => attempt(operation, () => keyList.map((key) => live(key, now) !== undefined)),

@@ -54,6 +54,7 @@ export const makeRedisDriver = (
     decodedCacheEntries: settings.decodedCacheEntries,
     // The reply parser may hand out views into a larger pooled buffer.
     volatileReads: true,
+    summaryEncoding: "zstd",
     healthTimeoutMillis: settings.timeoutMillis,
     getValues: (operation, keyList) =>
       Effect.map(

@@ -9,6 +9,9 @@ import type { Effect, Stream } from "effect"
 import type { StoreError } from "../../Errors.js"
 import type { StoreKeys } from "./keys.js"
 
+/** How a driver's match summaries are stored (`StoreDriver.summaryEncoding`). */
+export type SummaryEncoding = "zstd" | "json"
+
 /**
  * One change to an advisory, applied atomically with its index memberships, their match summaries
  * and bookkeeping.
@@ -24,7 +27,7 @@ export interface AdvisoryWrite {
   readonly id: string
   readonly value?: Uint8Array | undefined
   readonly suffixes: ReadonlyArray<string>
-  /** `put`: the stored (compressed) match summary for each of `suffixes`, in the same order. */
+  /** `put`: the stored match summary (encoded as `StoreDriver.summaryEncoding` says) for each of `suffixes`, in the same order. */
   readonly summaries?: ReadonlyArray<Uint8Array> | undefined
   /** Index suffixes known (or suspected) to hold the id that it must leave. */
   readonly leave: ReadonlyArray<string>
@@ -96,6 +99,13 @@ export interface StoreDriver {
   readonly decodedCacheEntries: number
   /** `true` when byte arrays returned by `getValues` may be reused by the driver (copy before keeping). */
   readonly volatileReads: boolean
+  /**
+   * How match summaries are written (summary.ts; reads accept both): `zstd` with the summary codec
+   * (Redis, memory: their size is memory someone pays for), or `json`, the text itself (LMDB: on
+   * disk, where the 3.5× the dictionary saves costs less than a zstd call per summary read, ~40 µs
+   * of CPU whatever the size with the binding used, more than matching that summary).
+   */
+  readonly summaryEncoding: SummaryEncoding
   /** Bound on each read the health check makes. */
   readonly healthTimeoutMillis: number
 

@@ -58,6 +58,7 @@ export const makeMemoryDriver = (prefix: string): { readonly driver: StoreDriver
     writeChunkSize: 1024,
     decodedCacheEntries: 1_000_000,
     volatileReads: false,
+    summaryEncoding: "zstd",
     healthTimeoutMillis: 1000,
     getValues: (_, keyList, at) =>
       Effect.sync(() => {

@@ -16,6 +16,7 @@
 import { Clock, Effect, Either } from "effect"
 import type { Advisory, Affected, Range } from "../../Advisory.js"
 import type { CompressionShape } from "../../Compression.js"
+import type { CompressionError } from "../../Errors.js"
 import { entryApplies } from "../versions/entries.js"
 import { DecodedCache, isTrustedAdvisory } from "./decode.js"
 import type { StoreDriver } from "./driver.js"
@@ -64,6 +65,26 @@ export const summaryTexts = (advisory: Advisory, suffixes: ReadonlyArray<string>
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 /**
+ * The decompressed bytes of stored summary values, each the value or why it cannot be read. A
+ * value starting with `{` is summary JSON stored as text (`summaryEncoding: "json"`) and is
+ * returned as it is; any other is a frame of `compression` (a zstd frame starts with 0x28). Reads
+ * accept both whatever the driver writes, so a store written by either encoding stays readable.
+ */
+export const summaryBytes = (
+  compression: CompressionShape,
+  values: ReadonlyArray<Uint8Array>
+): Effect.Effect<Array<Either.Either<Uint8Array, CompressionError>>> => {
+  const framed: Array<number> = []
+  for (let i = 0; i < values.length; i++) if (values[i]![0] !== 0x7b) framed.push(i)
+  if (framed.length === 0) return Effect.succeed(values.map((value) => Either.right(value)))
+  return Effect.map(compression.decompressAll(framed.map((i) => values[i]!)), (raws) => {
+    const bytes: Array<Either.Either<Uint8Array, CompressionError>> = values.map((value) => Either.right(value))
+    for (let f = 0; f < framed.length; f++) bytes[framed[f]!] = raws[f]!
+    return bytes
+  })
+}
+
+/**
  * The summary in decompressed `bytes` read for advisory `id`, or `undefined` when the bytes are not
  * a summary of that id (not JSON, the structural check of trusted values fails, or another id's):
  * the reader then falls back to the full record, so a damaged summary costs a read, never an answer.
@@ -97,7 +118,9 @@ export interface ListedSummaries {
 }
 
 /**
- * Writing and reading summaries over a driver (the core adds the fallback to full records).
+ * Writing and reading summaries over a driver (the core adds the fallback to full records),
+ * encoded as the driver says (`StoreDriver.summaryEncoding`): compressed with `compression`, or
+ * the JSON text itself.
  * Decoded summaries are cached by their exact stored bytes, like full records (decode.ts), in a
  * cache of their own: `summaryCacheFactor` × the driver's decoded-record entries (16,384 on Redis,
  * about 12 MB when full), since a batch
@@ -114,6 +137,7 @@ export const makeSummaryStore = (driver: StoreDriver, compression: CompressionSh
    * compressed once and its bytes shared by every suffix it is stored under: an entry applies under
    * several suffixes of one advisory (`Debian:11` and its base `Debian`, ...), so the corpus's
    * 148,416 summaries are 84,346 distinct texts, and a zstd call costs ~20 µs whatever its size.
+   * With `summaryEncoding: "json"` the encoded texts are the values.
    */
   const compress = (chunk: ReadonlyArray<PreparedAdvisory>) =>
     Effect.gen(function*() {
@@ -126,7 +150,7 @@ export const makeSummaryStore = (driver: StoreDriver, compression: CompressionSh
           return slot
         })
       )
-      const values = yield* compression.compressAll(texts)
+      const values = driver.summaryEncoding === "json" ? texts : yield* compression.compressAll(texts)
       return slots.map((advisorySlots) => advisorySlots.map((slot) => values[slot]!))
     })
 
@@ -159,7 +183,7 @@ export const makeSummaryStore = (driver: StoreDriver, compression: CompressionSh
             else decoded[start + i] = hit
           }
           if (misses.length === 0) return
-          const raws = yield* compression.decompressAll(misses.map((i) => values[i]!))
+          const raws = yield* summaryBytes(compression, misses.map((i) => values[i]!))
           for (let m = 0; m < misses.length; m++) {
             const i = misses[m]!
             const raw = raws[m]!

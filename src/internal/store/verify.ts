@@ -24,7 +24,7 @@ import type { CorruptEntry, StoreError } from "../../Errors.js"
 import * as PackageKey from "../../PackageKey.js"
 import type { StoreDriver } from "./driver.js"
 import { packageOfIndexSuffix } from "./keys.js"
-import { maxSummariesPerAdvisory, summaryTexts } from "./summary.js"
+import { maxSummariesPerAdvisory, summaryBytes, summaryTexts } from "./summary.js"
 
 /** Index sets checked at once. */
 const concurrency = 8
@@ -173,7 +173,7 @@ export const verifyStore = (
           }
           slots[i] = slot
         }
-        const raws = yield* deps.summaryCompression.decompressAll(unique)
+        const raws = yield* summaryBytes(deps.summaryCompression, unique)
         const texts = raws.map((raw) => (Either.isRight(raw) ? textOf(raw.right) : undefined))
         for (let i = 0; i < values.length; i++) {
           const slot = slots[i]
