@@ -282,10 +282,23 @@ const reportedScore = (value: unknown): Option.Option<number> => {
  * Only advisory-level `database_specific` is read for 2-4 (that is where GitHub, Bitnami and
  * OSS Index conversion put them). `None` when the advisory publishes none of these.
  *
+ * The answer is remembered per advisory object (weakly held): a scan asks it of each finding's
+ * advisory three times (filters, enrichment, the finding). Like the other per-advisory caches
+ * (`Finding.entriesFor`, `Versions.advisoryAffects`), this takes advisories as the immutable
+ * values their readonly type says they are.
+ *
  * @since 0.1.0
  * @category Scoring
  */
 export const advisoryScore = (advisory: Advisory): Option.Option<AdvisoryScore> => {
+  let score = scoresOf.get(advisory)
+  if (score === undefined) scoresOf.set(advisory, score = computeAdvisoryScore(advisory))
+  return score
+}
+
+const scoresOf = new WeakMap<Advisory, Option.Option<AdvisoryScore>>()
+
+const computeAdvisoryScore = (advisory: Advisory): Option.Option<AdvisoryScore> => {
   const fromVectors = preferredScore(vectorScores(advisory))
   if (Option.isSome(fromVectors)) return Option.some(fromCvss("severity", fromVectors.value))
   const specific = databaseSpecific(advisory)
