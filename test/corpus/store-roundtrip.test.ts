@@ -1,11 +1,13 @@
 /**
- * Every record of $VULNERA_DATA_DIR/osv/*.jsonl.gz through both stores: stored in one batch, read
+ * Every record of $VULNERA_DATA_DIR/osv/*.jsonl.gz through each store (Redis, memory, LMDB, which
+ * writes its match summaries as JSON text rather than zstd frames): stored in one batch, read
  * back deep-equal to the published document, and found through every package it names (withdrawn
  * records: by id only, in no index); `verify` then finds every match summary equal to the one its
  * record gives back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { readdirSync, readFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import { Effect, Layer } from "effect"
@@ -13,6 +15,7 @@ import * as Advisory from "../../src/Advisory.js"
 import { AdvisoryStore } from "../../src/AdvisoryStore.js"
 import * as Compression from "../../src/Compression.js"
 import * as DragonflyStore from "../../src/DragonflyStore.js"
+import * as LmdbStore from "../../src/LmdbStore.js"
 import * as MemoryStore from "../../src/MemoryStore.js"
 import * as PackageKey from "../../src/PackageKey.js"
 import { indexSuffix } from "../../src/internal/store/keys.js"
@@ -123,4 +126,11 @@ describe("store round trip over the OSV corpus", () => {
 
   it.live("MemoryStore", () =>
     roundTrip.pipe(Effect.provide(MemoryStore.layerWith({ keyPrefix: `corpus-${process.pid}` }))), 120_000)
+
+  it.live("LmdbStore", () =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "vulnera-corpus-lmdb-"))),
+      (path) => roundTrip.pipe(Effect.provide(LmdbStore.layerWith({ path }, { keyPrefix: `corpus-${process.pid}` }))),
+      (path) => Effect.sync(() => rmSync(path, { recursive: true, force: true }))
+    ), 180_000)
 })
