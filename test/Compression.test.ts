@@ -99,6 +99,126 @@ describe("Compression.makeZstd", () => {
     }))
 })
 
+/** The native decoder's `decode`, counted (the binding's class, shared by every codec). */
+const countingDecodes = <A, E>(body: (calls: { count: number }) => Effect.Effect<A, E>) => {
+  const binding = createRequire(import.meta.url)("@toondepauw/node-zstd") as {
+    readonly Decoder: { prototype: { decode: (data: Buffer) => Promise<Buffer> } }
+  }
+  const prototype = binding.Decoder.prototype
+  const original = prototype.decode
+  const calls = { count: 0 }
+  return Effect.acquireUseRelease(
+    Effect.sync(() => {
+      prototype.decode = function(this: unknown, data: Buffer) {
+        calls.count++
+        return original.call(this, data)
+      }
+    }),
+    () => body(calls),
+    () => Effect.sync(() => void (prototype.decode = original))
+  )
+}
+
+describe("Compression.makeZstd: batched decompressAll", () => {
+  const previous = createRequire(import.meta.url)("@mongodb-js/zstd/bindings.js") as {
+    readonly compress: (data: Buffer, level?: number) => Promise<Buffer>
+  }
+  /** Every kind of value a store can hold, good and bad, each kind several times. */
+  const mixedValues = Effect.gen(function*() {
+    const dictionaryFrames = yield* withDictionary.compressAll(records)
+    const plainFrames = yield* plain.compressAll(records)
+    // Streaming frames without a content size, as the Rust crate writes them.
+    const streaming = yield* Effect.promise(() => Promise.all(records.slice(0, 8).map((r) => previous.compress(r, 3))))
+    const withSeparatorByte = yield* withDictionary.compressAll([
+      Buffer.from("a\u001eb"), Buffer.from([0x1e]), Buffer.from([0x1e, 0x1e, 0x41]), Buffer.alloc(0)
+    ])
+    const corrupt = dictionaryFrames.slice(0, 6).map((frame) => {
+      const bytes = Buffer.from(frame)
+      for (let i = 14; i < bytes.length - 2; i += 9) bytes[i] = bytes[i]! ^ 0x5a
+      return bytes
+    })
+    const truncated = dictionaryFrames.slice(6, 10).map((frame) => frame.subarray(0, frame.length - 3))
+    const trailing = plainFrames.slice(0, 4).map((frame) => Buffer.concat([frame, Buffer.from([0])]))
+    const unknownDictionary = dictionaryFrames.slice(10, 12).map((frame) => {
+      const bytes = Buffer.from(frame)
+      const at = 5 + ((bytes[4]! & 0x20) !== 0 ? 0 : 1)
+      bytes.writeUInt32LE(osvV1Id ^ 0x1234, at)
+      return bytes
+    })
+    const garbage = [Buffer.from("{\"id\":\"json\"}"), Buffer.alloc(0), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])]
+    const kinds: ReadonlyArray<ReadonlyArray<Uint8Array>> = [
+      dictionaryFrames, plainFrames, streaming, [rustFrame], withSeparatorByte, corrupt, truncated, trailing, unknownDictionary, garbage
+    ]
+    // Interleaved, in a fixed pseudo-random order, and repeated past one batch (256 values).
+    const all = kinds.flat()
+    const values: Array<Uint8Array> = []
+    let seed = 7
+    while (values.length < 700) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      values.push(all[seed % all.length]!)
+    }
+    return { values, dictionaryFrames, plainFrames, streaming, corrupt, truncated, trailing }
+  })
+
+  it.effect("gives every value exactly what decompressing it alone gives, for any mix of values", () =>
+    Effect.gen(function*() {
+      const { values } = yield* mixedValues
+      for (const codec of [withDictionary, plain]) {
+        const batched = yield* codec.decompressAll(values)
+        const alone = yield* Effect.forEach(values, (value) => Effect.either(codec.decompress(value)))
+        expect(batched.length).toBe(values.length)
+        let good = 0
+        for (let i = 0; i < values.length; i++) {
+          const a = batched[i]!
+          const b = alone[i]!
+          expect(Either.isRight(a)).toBe(Either.isRight(b))
+          if (Either.isRight(a) && Either.isRight(b)) {
+            expect(Buffer.from(a.right).equals(Buffer.from(b.right))).toBe(true)
+            good++
+          } else {
+            expect(Either.isLeft(a) && a.left).toBeInstanceOf(CompressionError)
+          }
+        }
+        // Mostly good values, and some bad ones of each kind.
+        expect(good).toBeGreaterThan(values.length / 2)
+        expect(good).toBeLessThan(values.length)
+      }
+    }))
+
+  it.effect("whole frames are decompressed a batch per native call; values containing the separator byte are still exact", () =>
+    countingDecodes((calls) =>
+      Effect.gen(function*() {
+        const frames = (yield* withDictionary.compressAll(records)).flatMap((frame) => Array.from({ length: 20 }, () => frame))
+        expect(frames.length).toBeGreaterThan(400)
+        calls.count = 0
+        const results = yield* withDictionary.decompressAll(frames)
+        expect(results.every((r, i) => Buffer.from(Either.getOrThrow(r)).equals(records[Math.floor(i / 20)]!))).toBe(true)
+        // About one call per pool thread, more when a batch reaches 256 values.
+        expect(calls.count).toBeLessThanOrEqual(Math.ceil(frames.length / 256) + 4)
+        // A value whose content holds the separator byte sends its batch value by value: still exact.
+        const odd = yield* withDictionary.compress(Buffer.from([0x41, 0x1e, 0x42]))
+        calls.count = 0
+        const mixed = yield* withDictionary.decompressAll([...frames.slice(0, 7), odd])
+        expect(Buffer.from(Either.getOrThrow(mixed[7]!))).toEqual(Buffer.from([0x41, 0x1e, 0x42]))
+        expect(mixed.slice(0, 7).every((r, i) => Buffer.from(Either.getOrThrow(r)).equals(records[Math.floor(i / 20)]!))).toBe(true)
+        expect(calls.count).toBeGreaterThan(2)
+      })))
+
+  it.effect("isWholeFrame: exactly one frame, ending at the last byte", () =>
+    Effect.gen(function*() {
+      const { dictionaryFrames, plainFrames, streaming, truncated, trailing } = yield* mixedValues
+      for (const frame of [...dictionaryFrames, ...plainFrames, ...streaming, rustFrame]) expect(Compression.isWholeFrame(frame)).toBe(true)
+      for (const frame of [...truncated, ...trailing]) expect(Compression.isWholeFrame(frame)).toBe(false)
+      // Two frames back to back are not one; nor is a frame with a reserved block type or reserved bit.
+      expect(Compression.isWholeFrame(Buffer.concat([plainFrames[0]!, plainFrames[1]!]))).toBe(false)
+      const raw = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x01, 0x09, 0x00, 0x00, 0x1e])
+      expect(Compression.isWholeFrame(raw)).toBe(true)
+      expect(Compression.isWholeFrame(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x01, 0x0f, 0x00, 0x00, 0x1e]))).toBe(false)
+      expect(Compression.isWholeFrame(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x28, 0x01, 0x09, 0x00, 0x00, 0x1e]))).toBe(false)
+      expect(yield* plain.decompress(raw)).toEqual(Buffer.from([0x1e]))
+    }))
+})
+
 describe("Compression layers", () => {
   it.effect("layerZstd writes with the dictionary from StoreConfig (unset: the backend's default, osv-v1 outside a store)", () =>
     Effect.gen(function*() {
