@@ -102,8 +102,8 @@ export interface StoreDriver {
   /**
    * How match summaries are written (summary.ts; reads accept both): `zstd` with the summary codec
    * (Redis, memory: their size is memory someone pays for), or `json`, the text itself (LMDB: on
-   * disk, where the 3.5× the dictionary saves costs less than a zstd call per summary read, ~40 µs
-   * of CPU whatever the size with the binding used, more than matching that summary).
+   * disk, where the 3.5× the dictionary saves matters less than a zstd call per summary written,
+   * 40–55 µs of CPU whatever the size with the binding used; docs/store-design.md has the figures).
    */
   readonly summaryEncoding: SummaryEncoding
   /** Bound on each read the health check makes. */
