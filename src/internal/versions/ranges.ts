@@ -109,6 +109,28 @@ const order = (all: ReadonlyArray<Flat>, scheme: AnyScheme): Ordered => {
   return { scheme, limits, known, unknown }
 }
 
+/** The issue of range `index`: `values` (of the queried version or an event kind) do not parse in `scheme`. */
+const unparseableIssue = (
+  index: number,
+  scheme: AnyScheme,
+  role: Kind | "version",
+  values: ReadonlyArray<string>,
+  why: string
+): MatchIssue => ({
+  _tag: "UnparseableVersion",
+  range: index,
+  role,
+  values,
+  ordering: scheme.name,
+  message: `${role === "version" ? "queried version" : `${role} event`} ${values.map((v) => JSON.stringify(v)).join(", ")} is not a ${scheme.name} version: ${why}`
+})
+
+/** The issue naming the unparseable event values of the first of `kinds` that has some. */
+const unknownEventsIssue = (index: number, scheme: AnyScheme, unknown: Ordered["unknown"], kinds: ReadonlyArray<Kind>): MatchIssue => {
+  const bad = kinds.flatMap((k) => (unknown.get(k) ?? []).map((u) => ({ kind: k, ...u })))
+  return unparseableIssue(index, scheme, bad[0]!.kind, bad.map((b) => b.value), bad[0]!.reason)
+}
+
 /**
  * OSV's evaluation for one SEMVER/ECOSYSTEM range, made total: an unparseable value is "unknown",
  * and the range answers only when no placement of the unknown values could change the answer.
@@ -128,31 +150,21 @@ const evaluateOrdered = (
   if (scheme === undefined) {
     return { _tag: "NoOrdering", range: index, ecosystem, message: `no version ordering for ecosystem ${JSON.stringify(ecosystem)}` }
   }
-  const issue = (role: Kind | "version", values: ReadonlyArray<string>, why: string): MatchIssue => ({
-    _tag: "UnparseableVersion",
-    range: index,
-    role,
-    values,
-    ordering: scheme.name,
-    message: `${role === "version" ? "queried version" : `${role} event`} ${values.map((v) => JSON.stringify(v)).join(", ")} is not a ${scheme.name} version: ${why}`
-  })
+  // The issues are built by module-level functions: closures made on every call cost more than
+  // the comparisons on this path.
   const target = parseWith(scheme, version)
-  if (!target.ok) return issue("version", [version], target.reason)
+  if (!target.ok) return unparseableIssue(index, scheme, "version", [version], target.reason)
   const v = target.value
   let ordered = range.ordered
   if (ordered === undefined || ordered.scheme !== scheme) range.ordered = ordered = order(range.all, scheme)
   const { known, limits, unknown } = ordered
-  const unknownIssue = (kindsToReport: ReadonlyArray<Kind>): MatchIssue => {
-    const bad = kindsToReport.flatMap((k) => (unknown.get(k) ?? []).map((u) => ({ kind: k, ...u })))
-    return issue(bad[0].kind, bad.map((b) => b.value), bad[0].reason)
-  }
 
   if (limits !== undefined) {
     let before = false
     for (const limit of limits) {
       if (scheme.compare(v, limit) < 0) before = true
     }
-    if (!before) return unknown.has("limit") ? unknownIssue(["limit"]) : false
+    if (!before) return unknown.has("limit") ? unknownEventsIssue(index, scheme, unknown, ["limit"]) : false
   }
 
   let vulnerable = false
@@ -163,9 +175,9 @@ const evaluateOrdered = (
     else if (e.kind === "last_affected" && c > 0) vulnerable = false
   }
   if (vulnerable && (unknown.has("fixed") || unknown.has("last_affected"))) {
-    return unknownIssue(["fixed", "last_affected"])
+    return unknownEventsIssue(index, scheme, unknown, ["fixed", "last_affected"])
   }
-  if (!vulnerable && unknown.has("introduced")) return unknownIssue(["introduced"])
+  if (!vulnerable && unknown.has("introduced")) return unknownEventsIssue(index, scheme, unknown, ["introduced"])
   return vulnerable
 }
 
