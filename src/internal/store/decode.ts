@@ -38,19 +38,25 @@ const isSeverityScores = isArrayOf(isSeverityScore)
 const isEvent = (value: unknown): boolean =>
   isObject(value) && optional(value, "introduced", isString) && optional(value, "fixed", isString) &&
   optional(value, "last_affected", isString) && optional(value, "limit", isString)
+// The array checks are made once, here: a check made inside the walk is a new closure per value.
+const isEvents = isArrayOf(isEvent)
 const isRange = (value: unknown): boolean =>
-  isObject(value) && rangeTypes.has(value.type) && isArrayOf(isEvent)(value.events) && optional(value, "repo", isString)
+  isObject(value) && rangeTypes.has(value.type) && isEvents(value.events) && optional(value, "repo", isString)
+const isRanges = isArrayOf(isRange)
 const isPackage = (value: unknown): boolean =>
   isObject(value) && typeof value.ecosystem === "string" && typeof value.name === "string" &&
   optional(value, "purl", isString)
 const isAffected = (value: unknown): boolean =>
-  isObject(value) && optional(value, "package", isPackage) && optional(value, "ranges", isArrayOf(isRange)) &&
+  isObject(value) && optional(value, "package", isPackage) && optional(value, "ranges", isRanges) &&
   optional(value, "versions", isStrings) && optional(value, "severity", isSeverityScores)
+const isAffectedList = isArrayOf(isAffected)
 const isReference = (value: unknown): boolean =>
   isObject(value) && typeof value.type === "string" && typeof value.url === "string"
+const isReferences = isArrayOf(isReference)
 const isCredit = (value: unknown): boolean =>
   isObject(value) && typeof value.name === "string" && optional(value, "contact", isStrings) &&
   optional(value, "type", isString)
+const isCredits = isArrayOf(isCredit)
 const isEnrichment = (value: unknown): boolean =>
   isObject(value) && isBoolean(value.is_kev) && optional(value, "epss_score", isNumber) &&
   optional(value, "epss_percentile", isNumber) && optional(value, "epss_date", isString) &&
@@ -71,8 +77,8 @@ export const isTrustedAdvisory = (value: unknown): value is Advisory => {
   if (!isObject(value) || typeof value.id !== "string" || value.id.length === 0) return false
   for (const field of stringFields) if (!optional(value, field, isString)) return false
   for (const field of stringArrayFields) if (!optional(value, field, isStrings)) return false
-  return optional(value, "severity", isSeverityScores) && optional(value, "affected", isArrayOf(isAffected)) &&
-    optional(value, "references", isArrayOf(isReference)) && optional(value, "credits", isArrayOf(isCredit)) &&
+  return optional(value, "severity", isSeverityScores) && optional(value, "affected", isAffectedList) &&
+    optional(value, "references", isReferences) && optional(value, "credits", isCredits) &&
     optional(value, "enrichment", isEnrichment)
 }
 
