@@ -17,6 +17,7 @@ import { CompressionError, type ConfigurationError } from "./Errors.js"
 import {
   type DictionaryName,
   frameDictionaryId,
+  isWholeFrame,
   isZstdFrame,
   shippedDictionaries
 } from "./internal/compression/dictionaries.js"
@@ -137,30 +138,6 @@ const inPool = async <A, B>(items: ReadonlyArray<A>, run: (item: A) => Promise<B
 }
 
 /**
- * Whether `frame` is exactly one whole zstd frame (RFC 8878 §3.1.1): its header, then blocks up to
- * the one marked last (a reserved block type fails), then the checksum if the header announces
- * one, ending at the last byte. Only such frames are decompressed in a batch (`makeZstd`): a
- * decoder given several of them back to back cannot read one value's bytes as part of another's.
- */
-export const isWholeFrame = (frame: Uint8Array): boolean => {
-  if (!isZstdFrame(frame) || frame.length < 6) return false
-  const descriptor = frame[4]!
-  if ((descriptor & 0b1000) !== 0) return false // reserved bit
-  const singleSegment = (descriptor & 0b10_0000) !== 0
-  let at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][descriptor & 0b11]! +
-    [singleSegment ? 1 : 0, 2, 4, 8][descriptor >> 6]!
-  for (;;) {
-    if (at + 3 > frame.length) return false
-    const header = frame[at]! | (frame[at + 1]! << 8) | (frame[at + 2]! << 16)
-    const type = (header >> 1) & 0b11
-    if (type === 3) return false
-    at += 3 + (type === 1 ? 1 : header >>> 3) // an RLE block holds one byte; raw and compressed ones their size
-    if ((header & 1) === 1) break
-  }
-  return at + ((descriptor & 0b100) !== 0 ? 4 : 0) === frame.length
-}
-
-/**
  * A frame whose content is the one byte 0x1E (a single raw block, no dictionary id): put between
  * the frames of a batch, it marks where each value's content ends. 0x1E cannot occur unescaped in
  * JSON text; a value whose content holds it makes the count come out wrong, and the batch is then
@@ -271,11 +248,11 @@ export const makeZstd = (level: number, options: { readonly dictionary?: Diction
     dictionaryDecoders.set(id, decoder)
     return decoder
   }
+  const decodeWith = (decoder: ZstdDecoder, data: Uint8Array): Promise<Either.Either<Uint8Array, CompressionError>> =>
+    decoder.decode(toBuffer(data)).then(Either.right, (cause) => Either.left(decompressFailed(cause)))
   const decompressOne = (data: Uint8Array): Promise<Either.Either<Uint8Array, CompressionError>> => {
     const decoder = decoderFor(data)
-    return decoder instanceof CompressionError
-      ? Promise.resolve(Either.left(decoder))
-      : decoder.decode(toBuffer(data)).then(Either.right, (cause) => Either.left(decompressFailed(cause)))
+    return decoder instanceof CompressionError ? Promise.resolve(Either.left(decoder)) : decodeWith(decoder, data)
   }
   /** One native call for the whole frames `data[i]` of `batch`, all read by `decoder`; value by value when that fails. */
   const decompressBatch = async (
@@ -299,16 +276,16 @@ export const makeZstd = (level: number, options: { readonly dictionary?: Diction
         return
       }
     }
-    for (const i of batch) results[i] = await decompressOne(data[i]!)
+    for (const i of batch) results[i] = await decodeWith(decoder, data[i]!)
   }
   const decompressMany = async (data: ReadonlyArray<Uint8Array>) => {
     const results: Array<Either.Either<Uint8Array, CompressionError>> = new Array(data.length)
     const groups = new Map<ZstdDecoder, Array<number>>()
-    const alone: Array<number> = []
+    const tasks: Array<() => Promise<void>> = []
     for (let i = 0; i < data.length; i++) {
       const decoder = decoderFor(data[i]!)
       if (decoder instanceof CompressionError) results[i] = Either.left(decoder)
-      else if (!isWholeFrame(data[i]!)) alone.push(i)
+      else if (!isWholeFrame(data[i]!)) tasks.push(() => decompressBatch(data, [i], decoder, results)) // a batch of its own
       else {
         const group = groups.get(decoder)
         if (group === undefined) groups.set(decoder, [i])
@@ -316,7 +293,6 @@ export const makeZstd = (level: number, options: { readonly dictionary?: Diction
       }
     }
     // Each group in about as many batches as the pool has threads, capped in values and bytes.
-    const tasks: Array<() => Promise<void>> = []
     for (const [decoder, members] of groups) {
       const size = Math.min(batchValues, Math.ceil(members.length / poolThreads))
       let batch: Array<number> = []
@@ -333,7 +309,6 @@ export const makeZstd = (level: number, options: { readonly dictionary?: Diction
       }
       tasks.push(() => decompressBatch(data, batch, decoder, results))
     }
-    for (const i of alone) tasks.push(async () => void (results[i] = await decompressOne(data[i]!)))
     await inPool(tasks, (task) => task())
     return results
   }

@@ -10,6 +10,7 @@ import { Either, Option } from "effect"
 import type { Advisory, Affected, Severity } from "./Advisory.js"
 import { severityOrder } from "./Advisory.js"
 import * as Cvss from "./Cvss.js"
+import { lastPackageMemo } from "./internal/packageMemo.js"
 import * as PackageKey from "./PackageKey.js"
 import * as Versions from "./Versions.js"
 
@@ -72,23 +73,16 @@ const rangeText = (affected: Affected): ReadonlyArray<string> => {
 /**
  * The `affected` entries of `advisory` that name this package (any spelling).
  *
+ * Remembered per advisory for the last package asked about: a scan asks it for the finding and
+ * again per remediation step.
+ *
  * @since 0.1.0
  * @category Matching
  */
-export const entriesFor = (advisory: Advisory, key: PackageKey.PackageKey): ReadonlyArray<Affected> => {
-  const last = entriesAsked.get(advisory)
-  if (last !== undefined && last.ecosystem === key.ecosystem && last.name === key.name) return last.entries
-  const entries = (advisory.affected ?? []).filter((a) => a.package !== undefined && PackageKey.same(a.package, key))
-  entriesAsked.set(advisory, { ecosystem: key.ecosystem, name: key.name, entries })
-  return entries
-}
-
-// A scan asks for the same (advisory, package) entries for the finding and again per remediation
-// step; the last answer per advisory is kept, weakly (advisories are never mutated after decoding).
-const entriesAsked = new WeakMap<
-  Advisory,
-  { readonly ecosystem: string; readonly name: string; readonly entries: ReadonlyArray<Affected> }
->()
+export const entriesFor: (advisory: Advisory, key: PackageKey.PackageKey) => ReadonlyArray<Affected> = lastPackageMemo(
+  (advisory: Advisory, key: PackageKey.PackageKey): ReadonlyArray<Affected> =>
+    (advisory.affected ?? []).filter((a) => a.package !== undefined && PackageKey.same(a.package, key))
+)
 
 /**
  * Versions sorted ascending in the ecosystem's ordering; when one does not parse (or the ecosystem

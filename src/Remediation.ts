@@ -12,6 +12,7 @@
 import type { Advisory } from "./Advisory.js"
 import { entriesFor } from "./Finding.js"
 import type * as PackageKey from "./PackageKey.js"
+import { lastPackageMemo } from "./internal/packageMemo.js"
 import { schemeFor } from "./internal/versions/registry.js"
 import { parseWith } from "./internal/versions/scheme.js"
 import * as Versions from "./Versions.js"
@@ -68,23 +69,16 @@ const candidates = (
 }
 
 /**
- * Verdicts already computed, per advisory object: a scan asks the same (advisory, package,
- * version) questions for each finding's `nearestFix` and again in `forDependency`. Weakly held,
- * so a verdict lives as long as the advisory object it is about (and an advisory is never mutated
- * after decoding); only the last package asked about is kept per advisory (a scan asks about one).
+ * Verdicts already computed (version → clears), per advisory and package (`lastPackageMemo`): a
+ * scan asks the same (advisory, package, version) questions for each finding's `nearestFix` and
+ * again in `forDependency`.
  */
-const verdicts = new WeakMap<
-  Advisory,
-  { readonly ecosystem: string; readonly name: string; readonly clears: Map<string, boolean> }
->()
+const verdictsFor = lastPackageMemo((_advisory: Advisory, _key: PackageKey.PackageKey) => new Map<string, boolean>())
 
 const clears = (advisory: Advisory, key: PackageKey.PackageKey, version: string): boolean => {
-  let known = verdicts.get(advisory)
-  if (known === undefined || known.ecosystem !== key.ecosystem || known.name !== key.name) {
-    verdicts.set(advisory, known = { ecosystem: key.ecosystem, name: key.name, clears: new Map() })
-  }
-  let verdict = known.clears.get(version)
-  if (verdict === undefined) known.clears.set(version, verdict = !Versions.advisoryAffects(advisory, key, version).affected)
+  const known = verdictsFor(advisory, key)
+  let verdict = known.get(version)
+  if (verdict === undefined) known.set(version, verdict = !Versions.advisoryAffects(advisory, key, version).affected)
   return verdict
 }
 

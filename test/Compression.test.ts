@@ -11,7 +11,7 @@ import { createRequire } from "node:module"
 import { readFileSync } from "node:fs"
 import * as Compression from "../src/Compression.js"
 import { CompressionError } from "../src/Errors.js"
-import { frameDictionaryId } from "../src/internal/compression/dictionaries.js"
+import { frameDictionaryId, isWholeFrame } from "../src/internal/compression/dictionaries.js"
 import { osvV1Id } from "../src/internal/compression/osvDictionary.js"
 import * as StoreConfig from "../src/StoreConfig.js"
 import { sampleLines } from "./utils/osvFixtures.js"
@@ -207,14 +207,14 @@ describe("Compression.makeZstd: batched decompressAll", () => {
   it.effect("isWholeFrame: exactly one frame, ending at the last byte", () =>
     Effect.gen(function*() {
       const { dictionaryFrames, plainFrames, streaming, truncated, trailing } = yield* mixedValues
-      for (const frame of [...dictionaryFrames, ...plainFrames, ...streaming, rustFrame]) expect(Compression.isWholeFrame(frame)).toBe(true)
-      for (const frame of [...truncated, ...trailing]) expect(Compression.isWholeFrame(frame)).toBe(false)
+      for (const frame of [...dictionaryFrames, ...plainFrames, ...streaming, rustFrame]) expect(isWholeFrame(frame)).toBe(true)
+      for (const frame of [...truncated, ...trailing]) expect(isWholeFrame(frame)).toBe(false)
       // Two frames back to back are not one; nor is a frame with a reserved block type or reserved bit.
-      expect(Compression.isWholeFrame(Buffer.concat([plainFrames[0]!, plainFrames[1]!]))).toBe(false)
+      expect(isWholeFrame(Buffer.concat([plainFrames[0]!, plainFrames[1]!]))).toBe(false)
       const raw = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x01, 0x09, 0x00, 0x00, 0x1e])
-      expect(Compression.isWholeFrame(raw)).toBe(true)
-      expect(Compression.isWholeFrame(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x01, 0x0f, 0x00, 0x00, 0x1e]))).toBe(false)
-      expect(Compression.isWholeFrame(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x28, 0x01, 0x09, 0x00, 0x00, 0x1e]))).toBe(false)
+      expect(isWholeFrame(raw)).toBe(true)
+      expect(isWholeFrame(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x01, 0x0f, 0x00, 0x00, 0x1e]))).toBe(false)
+      expect(isWholeFrame(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x28, 0x01, 0x09, 0x00, 0x00, 0x1e]))).toBe(false)
       expect(yield* plain.decompress(raw)).toEqual(Buffer.from([0x1e]))
     }))
 })

@@ -44,16 +44,18 @@ export const codeCacheVariable = "VULNERA__CLI__CODE_CACHE"
  * `of` must not leave the cache silently on.
  */
 export const codeCacheSettingProblem = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
-  const value = env[codeCacheVariable]
-  const setting = (value ?? "").trim().toLowerCase()
+  const setting = codeCacheSetting(env)
   return setting === "" || setting === "on" || setting === "off"
     ? undefined
-    : `${codeCacheVariable} must be "on" or "off" (got ${JSON.stringify(value!.slice(0, 40))})`
+    : `${codeCacheVariable} must be "on" or "off" (got ${JSON.stringify(env[codeCacheVariable]!.slice(0, 40))})`
 }
+
+/** The value of `VULNERA__CLI__CODE_CACHE` as compared: lower case, blanks trimmed, `""` when unset. */
+const codeCacheSetting = (env: NodeJS.ProcessEnv): string => (env[codeCacheVariable] ?? "").trim().toLowerCase()
 
 /** The code cache directory, or `undefined` when it is turned off. */
 export const codeCacheDir = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
-  if ((env[codeCacheVariable] ?? "").trim().toLowerCase() === "off") return undefined
+  if (codeCacheSetting(env) === "off") return undefined
   try {
     return join(cacheRoot(env.XDG_CACHE_HOME), "vulnera-code-cache")
   } catch {

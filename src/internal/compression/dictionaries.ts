@@ -48,3 +48,27 @@ export const frameDictionaryId = (frame: Uint8Array): number | undefined => {
   for (let i = idBytes - 1; i >= 0; i--) id = id * 256 + frame[start + i]!
   return id
 }
+
+/**
+ * Whether `frame` is exactly one whole zstd frame (RFC 8878 §3.1.1): its header, then blocks up to
+ * the one marked last (a reserved block type fails), then the checksum if the header announces
+ * one, ending at the last byte. Only such frames are decompressed in a batch (`Compression.makeZstd`): a
+ * decoder given several of them back to back cannot read one value's bytes as part of another's.
+ */
+export const isWholeFrame = (frame: Uint8Array): boolean => {
+  if (!isZstdFrame(frame) || frame.length < 6) return false
+  const descriptor = frame[4]!
+  if ((descriptor & 0b1000) !== 0) return false // reserved bit
+  const singleSegment = (descriptor & 0b10_0000) !== 0
+  let at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][descriptor & 0b11]! +
+    [singleSegment ? 1 : 0, 2, 4, 8][descriptor >> 6]!
+  for (;;) {
+    if (at + 3 > frame.length) return false
+    const header = frame[at]! | (frame[at + 1]! << 8) | (frame[at + 2]! << 16)
+    const type = (header >> 1) & 0b11
+    if (type === 3) return false
+    at += 3 + (type === 1 ? 1 : header >>> 3) // an RLE block holds one byte; raw and compressed ones their size
+    if ((header & 1) === 1) break
+  }
+  return at + ((descriptor & 0b100) !== 0 ? 4 : 0) === frame.length
+}

@@ -59,7 +59,7 @@ export const makeStore = (
   summaryCompression: CompressionShape = compression
 ): AdvisoryStoreShape => {
   const { keys } = driver
-  const cache = new DecodedCache(driver.decodedCacheEntries)
+  const cache = new DecodedCache(driver.decodedCacheEntries, driver.volatileReads)
   const summaryReader = makeSummaryStore(driver, summaryCompression)
   const ttlMillis = config.ttlSeconds === undefined ? undefined : config.ttlSeconds * 1000
   const expiryFrom = (now: number): Expiry =>
@@ -87,8 +87,7 @@ export const makeStore = (
   /** Decodes (and caches) the advisory stored at `key`. */
   const decoded = (key: string, bytes: Uint8Array, raw: Uint8Array): Either.Either<Advisory, CorruptEntry> => {
     const advisory = advisoryFromBytes(key, raw)
-    // A volatile read's bytes are copied only when the cache keeps them.
-    if (Either.isRight(advisory) && cache.admits(key)) cache.set(key, driver.volatileReads ? Uint8Array.from(bytes) : bytes, advisory.right)
+    if (Either.isRight(advisory)) cache.set(key, bytes, advisory.right)
     return advisory
   }
 

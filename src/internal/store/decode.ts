@@ -151,7 +151,11 @@ interface CacheEntry {
 export class DecodedCache {
   private readonly entries = new Map<string, CacheEntry>()
   private batch = 0
-  constructor(private readonly capacity: number) {}
+  /**
+   * `copyReadBytes`: the bytes given to `set` may be reused by their reader (a driver with
+   * `volatileReads`), so a kept entry holds a copy; only kept ones are copied.
+   */
+  constructor(private readonly capacity: number, private readonly copyReadBytes = false) {}
   /** Starts a read batch: the values read until the next call are one batch for the eviction rule. */
   startBatch(): void {
     this.batch++
@@ -177,8 +181,10 @@ export class DecodedCache {
     if (this.entries.size < this.capacity || this.entries.has(key)) return true
     return this.entries.values().next().value!.batch !== this.batch
   }
+  /** Keeps a value decoded from bytes just read, when the current batch `admits` it. */
   set(key: string, bytes: Uint8Array, advisory: Advisory): void {
-    if (this.admits(key)) this.put(key, { bytes, advisory, json: undefined, batch: this.batch })
+    if (!this.admits(key)) return
+    this.put(key, { bytes: this.copyReadBytes ? Uint8Array.from(bytes) : bytes, advisory, json: undefined, batch: this.batch })
   }
   /**
    * Remembers the JSON text just written as `bytes`, when it decodes to itself (marked): parsed on the

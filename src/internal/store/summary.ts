@@ -129,7 +129,7 @@ export interface ListedSummaries {
  */
 export const makeSummaryStore = (driver: StoreDriver, compression: CompressionShape) => {
   const { keys } = driver
-  const cache = new DecodedCache(driver.decodedCacheEntries * summaryCacheFactor)
+  const cache = new DecodedCache(driver.decodedCacheEntries * summaryCacheFactor, driver.volatileReads)
 
   /**
    * The compressed summaries of each advisory of a write chunk, one per index suffix, in order;
@@ -190,7 +190,7 @@ export const makeSummaryStore = (driver: StoreDriver, compression: CompressionSh
             const summary = Either.isRight(raw) ? summaryFromBytes(pairIds[start + i]!, raw.right) : undefined
             if (summary === undefined) continue
             decoded[start + i] = summary
-            if (cache.admits(chunkKeys[i]!)) cache.set(chunkKeys[i]!, driver.volatileReads ? Uint8Array.from(values[i]!) : values[i]!, summary)
+            cache.set(chunkKeys[i]!, values[i]!, summary)
           }
         }), { concurrency: 2, discard: true })
       const listed: Array<ListedSummaries> = []

@@ -155,31 +155,18 @@ export const verifyStore = (
       }
       for (const part of Arr.chunksOf(pairs, chunkSize)) {
         const values = yield* driver.getValues(operation, part.map((p) => p.key), now)
-        // Writes store one value for equal texts of an advisory: each distinct value is decompressed once.
-        const distinct = new Map<string, number>()
-        const slots: Array<number | undefined> = new Array(values.length)
-        const unique: Array<Uint8Array> = []
+        const stored: Array<number> = []
         for (let i = 0; i < values.length; i++) {
-          const value = values[i]
-          if (value === undefined) {
-            missingSummaries++
-            continue
-          }
-          const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("latin1")
-          let slot = distinct.get(bytes)
-          if (slot === undefined) {
-            distinct.set(bytes, slot = unique.length)
-            unique.push(value)
-          }
-          slots[i] = slot
+          if (values[i] === undefined) missingSummaries++
+          else stored.push(i)
         }
-        const raws = yield* summaryBytes(deps.summaryCompression, unique)
-        const texts = raws.map((raw) => (Either.isRight(raw) ? textOf(raw.right) : undefined))
-        for (let i = 0; i < values.length; i++) {
-          const slot = slots[i]
-          if (slot === undefined) continue
-          const pair = part[i]!
-          const text = texts[slot]
+        // Decompressed in batches (Compression `decompressAll`), so the duplicate values of an
+        // advisory's equal texts cost little.
+        const raws = yield* summaryBytes(deps.summaryCompression, stored.map((i) => values[i]!))
+        for (let s = 0; s < stored.length; s++) {
+          const raw = raws[s]!
+          const pair = part[stored[s]!]!
+          const text = Either.isRight(raw) ? textOf(raw.right) : undefined
           if (pair.expected === undefined || text === undefined || text !== pair.expected) stale.push(pair.key)
         }
       }
